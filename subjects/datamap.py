@@ -1,0 +1,302 @@
+"""THE DATA MAP: one registry of every model that holds personal data (DESIGN.md).
+
+Each app declares its own personal data in `<app>/privacy.py`, auto-discovered at start-up the
+way `admin.py` is. A declaration says, for one model:
+
+- its key and label, and the policy purposes (§2.x) it serves, hence its legal basis;
+- the path from a row to the `DataSubject` (a Django lookup, e.g. ``"order__subject"``);
+- the fields to export (labels come from the fields' translated verbose names) and which of
+  them the person provided (GDPR Art. 20 portability);
+- how to erase rows: `Delete()` or `Anonymise({...})` (where a row must stay);
+- `KeepRule`s: rows that must not be erased (kept as they are, or only anonymised), and why.
+
+Subject-wide holds (a legal hold, an open rights request) are registered with
+`register_subject_hold`: while one applies, nothing about the subject is erased.
+
+Access exports, portability exports, erasure requests, the unsubscribe purge and the inactivity
+deletion all walk this one map (`subjects.services`, `subjects.selectors`); none lists models.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from subjects.models import DataSubject
+
+
+class KeepReason(models.TextChoices):
+    """Why personal data is kept although erasure was asked for (GDPR Art. 17(3))."""
+
+    LEGAL_HOLD = "legal_hold", _("a legal hold (§2.8)")
+    OPEN_RIGHTS_REQUEST = "open_rights_request", _("a rights request still being handled")
+    OPEN_ORDER = "open_order", _("an open order (§2.3)")
+    ACCOUNTING_PERIOD = "accounting_period", _("the statutory accounting period")
+    CONTRACT_IN_FORCE = "contract_in_force", _("a contract still in force (§2.1)")
+    OPEN_CONTACT_REQUEST = "open_contact_request", _("a request still being answered (§2.2)")
+    OPEN_APPLICATION = "open_application", _("an application still being considered (§2.7)")
+    LINKED_DATA_KEPT = "linked_data_kept", _("other data about the person that is kept")
+
+
+class RowAction(enum.StrEnum):
+    KEEP = "keep"
+    ANONYMISE = "anonymise"
+
+
+@dataclass(frozen=True)
+class ErasureContext:
+    """What an erasure run knows: when it runs, and which holds its caller may pass over."""
+
+    subject: DataSubject
+    now: datetime
+    ignore_holds: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Erase by deleting the rows."""
+
+
+@dataclass(frozen=True)
+class Anonymise:
+    """Erase by overwriting named fields, for rows that must stay (e.g. an order in the books).
+
+    Values are constants or callables taking the `ErasureContext`. The path to the subject must
+    be among them (set to None) so an anonymised row no longer points at anybody.
+    """
+
+    values: Mapping[str, Any]
+
+    def resolve(self, context: ErasureContext) -> dict[str, Any]:
+        return {name: (value(context) if callable(value) else value) for name, value in self.values.items()}
+
+
+Erasure = Delete | Anonymise
+
+
+@dataclass(frozen=True)
+class KeepRule:
+    """Rows matching `rows(context)` are not deleted: kept as they are, or only anonymised."""
+
+    reason: str
+    rows: Callable[[ErasureContext], Q]
+    action: RowAction = RowAction.KEEP
+
+
+@dataclass(frozen=True)
+class SubjectHold:
+    """A reason that blocks any erasure of the subject while `applies(subject)` is true."""
+
+    reason: str
+    applies: Callable[[DataSubject], bool]
+
+
+@dataclass(frozen=True)
+class ExportField:
+    name: str  # a field name or a lookup through relations ("device__value")
+    label: str | Promise
+    choices: Mapping[Any, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    """One model's entry in the data map."""
+
+    key: str
+    model: type[models.Model]
+    label: str | Promise
+    purposes: tuple[str, ...]
+    subject_path: str  # "" for the DataSubject itself
+    fields: tuple[ExportField, ...]
+    provided: frozenset[str]
+    erasure: Erasure
+    anonymise: Anonymise | None = None
+    keep: tuple[KeepRule, ...] = ()
+    order_by: tuple[str, ...] = ("pk",)
+
+    @property
+    def anonymiser(self) -> Anonymise | None:
+        """How this category's rows are anonymised (by a keep rule or as its erasure)."""
+        if self.anonymise is not None:
+            return self.anonymise
+        return self.erasure if isinstance(self.erasure, Anonymise) else None
+
+    @property
+    def depth(self) -> int:
+        return 0 if not self.subject_path else self.subject_path.count("__") + 1
+
+    def rows_for(self, subject: DataSubject) -> QuerySet:
+        manager = self.model._default_manager
+        if not self.subject_path:
+            return manager.filter(pk=subject.pk)
+        return manager.filter(**{self.subject_path: subject})
+
+    def provided_fields(self) -> tuple[ExportField, ...]:
+        return tuple(f for f in self.fields if f.name in self.provided)
+
+
+@dataclass
+class DataMap:
+    """The registry. One instance, `datamap`, filled by the apps' `privacy.py` modules."""
+
+    _categories: dict[str, Category] = field(default_factory=dict)
+    _by_model: dict[type[models.Model], Category] = field(default_factory=dict)
+    _holds: list[SubjectHold] = field(default_factory=list)
+    _no_personal_data: dict[type[models.Model], str] = field(default_factory=dict)
+
+    def register(
+        self,
+        model: type[models.Model] | str,
+        *,
+        key: str,
+        purposes: Sequence[str],
+        subject_path: str,
+        fields: Sequence[str | tuple[str, str | Promise]],
+        provided: Sequence[str] = (),
+        erasure: Erasure | None = None,
+        anonymise: Anonymise | None = None,
+        keep: Sequence[KeepRule] = (),
+        label: str | Promise | None = None,
+        order_by: Sequence[str] = ("pk",),
+    ) -> Category:
+        model = _resolve_model(model)
+        if key in self._categories:
+            raise ValueError(f"data map key {key!r} is registered twice")
+        if model in self._by_model:
+            raise ValueError(f"{model._meta.label} is registered twice in the data map")
+        if not purposes:
+            raise ValueError(f"{model._meta.label}: a data map entry needs at least one purpose")
+        export_fields = tuple(_export_field(model, spec) for spec in fields)
+        names = {f.name for f in export_fields}
+        unknown = set(provided) - names
+        if unknown:
+            raise ValueError(f"{model._meta.label}: provided fields {unknown} are not exported")
+        erasure = erasure or Delete()
+        anonymiser = anonymise or (erasure if isinstance(erasure, Anonymise) else None)
+        if anonymiser is None and any(r.action == RowAction.ANONYMISE for r in keep):
+            raise ValueError(f"{model._meta.label}: a keep rule anonymises, but how is not said")
+        if anonymiser is not None and subject_path.split("__", 1)[0] not in anonymiser.values:
+            raise ValueError(
+                f"{model._meta.label}: anonymising must unlink {subject_path.split('__')[0]!r}"
+            )
+        category = Category(
+            key=key,
+            model=model,
+            label=label or model._meta.verbose_name_plural,
+            purposes=tuple(str(p) for p in purposes),
+            subject_path=subject_path,
+            fields=export_fields,
+            provided=frozenset(provided),
+            erasure=erasure,
+            anonymise=anonymise,
+            keep=tuple(keep),
+            order_by=tuple(order_by),
+        )
+        self._categories[key] = category
+        self._by_model[model] = category
+        return category
+
+    def register_subject_hold(self, reason: str, applies: Callable[[DataSubject], bool]) -> None:
+        self._holds.append(SubjectHold(reason=reason, applies=applies))
+
+    def declare_no_personal_data(self, model: type[models.Model] | str, *, why: str) -> None:
+        """For a model that links to a subject but holds nothing about them (say why)."""
+        self._no_personal_data[_resolve_model(model)] = why
+
+    def categories(self) -> list[Category]:
+        """In registration order: the order pages and exports show."""
+        return list(self._categories.values())
+
+    def erasure_order(self) -> list[Category]:
+        """Children before parents: deepest path first, the subject itself last."""
+        registered = list(self._categories.values())
+        return sorted(registered, key=lambda c: (-c.depth, -registered.index(c)))
+
+    def category(self, key: str) -> Category:
+        return self._categories[key]
+
+    def category_for(self, model: type[models.Model]) -> Category | None:
+        return self._by_model.get(model)
+
+    def is_declared(self, model: type[models.Model]) -> bool:
+        return model in self._by_model or model in self._no_personal_data
+
+    def holds(self) -> Iterator[SubjectHold]:
+        return iter(self._holds)
+
+
+def _resolve_model(model: type[models.Model] | str) -> type[models.Model]:
+    return apps.get_model(model) if isinstance(model, str) else model
+
+
+def _export_field(model: type[models.Model], spec: str | tuple[str, str | Promise]) -> ExportField:
+    name, label = (spec, None) if isinstance(spec, str) else spec
+    target = _field_at(model, name)
+    choices = dict(target.flatchoices) if getattr(target, "choices", None) else None
+    return ExportField(name=name, label=label or target.verbose_name, choices=choices)
+
+
+def _field_at(model: type[models.Model], lookup: str) -> models.Field:
+    parts = lookup.split("__")
+    for part in parts[:-1]:
+        model = model._meta.get_field(part).related_model
+    return model._meta.get_field(parts[-1])
+
+
+datamap = DataMap()
+
+
+def path_to_subject(model: type[models.Model], *, max_depth: int = 4) -> str | None:
+    """The shortest lookup from `model` to `DataSubject`, or None if it has none.
+
+    Follows foreign keys and one-to-one links in both directions of a one-to-one (a login
+    reaches its subject through the reverse one-to-one `data_subject`), never many-to-many.
+    """
+    from subjects.models import DataSubject
+
+    if model is DataSubject:
+        return ""
+    frontier: list[tuple[type[models.Model], str]] = [(model, "")]
+    seen = {model}
+    for _depth in range(max_depth):
+        next_frontier = []
+        for current, path in frontier:
+            for relation in current._meta.get_fields(include_hidden=False):
+                if not relation.is_relation or relation.many_to_many or relation.one_to_many:
+                    continue
+                target = relation.related_model
+                if target is None or target in seen:
+                    continue
+                step = relation.name
+                if not getattr(relation, "concrete", False) and not relation.one_to_one:
+                    continue
+                new_path = f"{path}__{step}" if path else step
+                if target is DataSubject:
+                    return new_path
+                seen.add(target)
+                next_frontier.append((target, new_path))
+        frontier = next_frontier
+    return None
+
+
+def unmapped_models(map_: DataMap | None = None) -> list[str]:
+    """Installed models that reach a data subject but are in neither the map nor declared
+    free of personal data. The completeness test fails on any of them."""
+    map_ = map_ or datamap
+    missing = []
+    for model in apps.get_models():
+        if map_.is_declared(model):
+            continue
+        if path_to_subject(model) is not None:
+            missing.append(model._meta.label)
+    return sorted(missing)

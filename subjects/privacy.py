@@ -1,0 +1,275 @@
+"""The personal data the subjects app holds (and the logins it links to), in the data map."""
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from subjects.datamap import Anonymise, KeepReason, KeepRule, RowAction, datamap
+from subjects.models import (
+    Application,
+    BrowsingEvent,
+    BusinessContact,
+    ContactRequest,
+    DataSubject,
+    DeviceIdentifier,
+    LegalHold,
+    Order,
+    OrderLine,
+    PurposeCode,
+    SurveyResponse,
+)
+from velux_privacy.calendar import years_before
+
+P = PurposeCode
+
+
+def _accounting_cutoff(context):
+    return years_before(context.now, settings.ACCOUNTING_RETENTION_YEARS)
+
+
+def _order_in_books(prefix: str = ""):
+    """Orders delivered, closed or cancelled within the statutory accounting period."""
+    return lambda context: Q(**{f"{prefix}placed_at__gte": _accounting_cutoff(context)})
+
+
+datamap.register(
+    DataSubject,
+    key="identity",
+    label=_("identity and contact details"),
+    # Who the person is serves every purpose they are in.
+    purposes=list(P.values),
+    subject_path="",
+    fields=[
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "preferred_language",
+        "created_at",
+        "last_activity_at",
+    ],
+    provided=[
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "preferred_language",
+    ],
+)
+
+datamap.register(
+    settings.AUTH_USER_MODEL,
+    key="login",
+    label=_("login"),
+    purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
+    subject_path="data_subject",
+    fields=["email", "date_joined", "last_login"],
+    provided=["email"],
+)
+
+datamap.register(
+    "account.EmailAddress",
+    key="login_email_addresses",
+    label=_("login e-mail addresses"),
+    purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
+    subject_path="user__data_subject",
+    fields=["email", "verified", "primary"],
+    provided=["email"],
+)
+
+datamap.register(
+    BusinessContact,
+    key="business_contacts",
+    purposes=[P.COMMERCIAL_ACTIVITY],
+    subject_path="subject",
+    fields=[
+        "relationship",
+        "company_name",
+        "vat_number",
+        "job_title",
+        "contract_reference",
+        "contract_start",
+        "contract_end",
+        "notes",
+        "created_at",
+    ],
+    provided=["company_name", "vat_number", "job_title"],
+    keep=[
+        KeepRule(
+            KeepReason.CONTRACT_IN_FORCE,
+            lambda c: Q(contract_start__isnull=False)
+            & (Q(contract_end__isnull=True) | Q(contract_end__gte=c.now.date())),
+        )
+    ],
+)
+
+datamap.register(
+    ContactRequest,
+    key="contact_requests",
+    purposes=[P.ANSWERING_REQUESTS],
+    subject_path="subject",
+    fields=[
+        "received_at",
+        "channel",
+        "kind",
+        "product_interest",
+        "message",
+        "status",
+        "answered_at",
+    ],
+    provided=["channel", "kind", "product_interest", "message"],
+    keep=[
+        KeepRule(
+            KeepReason.OPEN_CONTACT_REQUEST,
+            lambda c: Q(status=ContactRequest.Status.OPEN),
+        )
+    ],
+    order_by=["-received_at"],
+)
+
+datamap.register(
+    OrderLine,
+    key="order_lines",
+    purposes=[P.CUSTOMERS],
+    subject_path="order__subject",
+    fields=[
+        ("order__number", _("order number")),
+        "product_code",
+        "description",
+        "quantity",
+        "unit_price",
+    ],
+    provided=["product_code", "quantity"],
+    # Lines hold no personal data of their own: they stay with an order that stays.
+    keep=[
+        KeepRule(KeepReason.OPEN_ORDER, lambda c: Q(order__status=Order.Status.OPEN)),
+        KeepRule(KeepReason.ACCOUNTING_PERIOD, _order_in_books("order__")),
+    ],
+)
+
+datamap.register(
+    Order,
+    key="orders",
+    purposes=[P.CUSTOMERS],
+    subject_path="subject",
+    fields=[
+        "number",
+        "placed_at",
+        "status",
+        "total_amount",
+        "currency",
+        "delivery_street",
+        "delivery_postal_code",
+        "delivery_city",
+        "delivery_country",
+        "installer_name",
+        "distributor_name",
+        "payment_card_brand",
+        "payment_card_last4",
+        "delivered_at",
+    ],
+    provided=[
+        "delivery_street",
+        "delivery_postal_code",
+        "delivery_city",
+        "delivery_country",
+    ],
+    anonymise=Anonymise(
+        {
+            "subject": None,
+            "delivery_street": "",
+            "delivery_postal_code": "",
+            "delivery_city": "",
+            "payment_card_last4": "",
+            "anonymised_at": lambda c: c.now,
+        }
+    ),
+    keep=[
+        KeepRule(KeepReason.OPEN_ORDER, lambda c: Q(status=Order.Status.OPEN)),
+        KeepRule(
+            KeepReason.ACCOUNTING_PERIOD, _order_in_books(), action=RowAction.ANONYMISE
+        ),
+    ],
+    order_by=["-placed_at"],
+)
+
+datamap.register(
+    DeviceIdentifier,
+    key="device_identifiers",
+    purposes=[P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT],
+    subject_path="subject",
+    fields=["kind", "value", "first_seen_at", "last_seen_at"],
+)
+
+datamap.register(
+    BrowsingEvent,
+    key="browsing_history",
+    label=_("browsing history"),
+    purposes=[P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT],
+    subject_path="subject",
+    fields=["occurred_at", "event_type", "path", ("device__value", _("device identifier"))],
+    order_by=["-occurred_at"],
+)
+
+datamap.register(
+    SurveyResponse,
+    key="survey_responses",
+    purposes=[P.SURVEYS],
+    subject_path="subject",
+    fields=["submitted_at", "survey", "installer_name", "rating", "answers", "comment"],
+    provided=["survey", "installer_name", "rating", "answers", "comment"],
+    order_by=["-submitted_at"],
+)
+
+datamap.register(
+    Application,
+    key="applications",
+    purposes=[P.CANDIDATES],
+    subject_path="subject",
+    fields=[
+        "submitted_at",
+        "kind",
+        "position",
+        "experience",
+        "references",
+        "checks",
+        "source",
+        "status",
+        "decided_at",
+    ],
+    provided=["kind", "position", "experience", "references"],
+    keep=[
+        KeepRule(
+            KeepReason.OPEN_APPLICATION,
+            lambda c: Q(status__in=Application.OPEN_STATUSES),
+        )
+    ],
+)
+
+datamap.register(
+    LegalHold,
+    key="legal_holds",
+    purposes=[P.LEGAL_OBLIGATIONS],
+    subject_path="subject",
+    fields=["placed_at", "legal_reference", "reason", "authority", "released_at"],
+    keep=[KeepRule(KeepReason.LEGAL_HOLD, lambda c: Q(released_at__isnull=True))],
+)
+
+datamap.register_subject_hold(
+    KeepReason.LEGAL_HOLD,
+    lambda subject: LegalHold.objects.filter(subject=subject, released_at__isnull=True).exists(),
+)
+
+# Staff actions in the admin log: staff logins have no data subject, and object names in the
+# log are ids only (no personal data in __str__, STYLE.md §5).
+datamap.declare_no_personal_data(
+    "admin.LogEntry", why="written by staff logins, which have no data subject"
+)

@@ -1,0 +1,85 @@
+"""Reads over the data map: everything VELUX holds on one subject (GDPR Art. 15 and 20)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from subjects.datamap import Category, ExportField, datamap
+from subjects.models import DataSubject, Purpose
+
+
+@dataclass(frozen=True)
+class CategoryData:
+    """One category's rows for one subject: a list of {field name: value}, in map order."""
+
+    category: Category
+    fields: tuple[ExportField, ...]
+    rows: list[dict[str, Any]]
+    total: int  # rows held; larger than len(rows) when a limit cut the list
+
+    @property
+    def key(self) -> str:
+        return self.category.key
+
+    def labelled_rows(self) -> list[list[tuple[str, Any]]]:
+        """Rows as (label, display value) pairs, choices shown by their label."""
+        return [
+            [(str(f.label), _display(f, row[f.name])) for f in self.fields] for row in self.rows
+        ]
+
+
+@dataclass(frozen=True)
+class SubjectData:
+    subject_id: int
+    categories: list[CategoryData]
+
+    def by_purpose(self) -> list[tuple[Purpose | str, list[CategoryData]]]:
+        """Categories grouped under each purpose they serve, in policy order (§2.1–2.8)."""
+        purposes = {p.code: p for p in Purpose.objects.all()}
+        grouped: dict[str, list[CategoryData]] = defaultdict(list)
+        for data in self.categories:
+            for code in data.category.purposes:
+                grouped[code].append(data)
+        ordered = sorted(grouped, key=lambda code: purposes[code].section if code in purposes else code)
+        return [(purposes.get(code, code), grouped[code]) for code in ordered]
+
+
+def subject_data_collect(
+    *,
+    subject: DataSubject,
+    provided_only: bool = False,
+    limit_per_category: int | None = None,
+    include_empty: bool = False,
+) -> SubjectData:
+    """Everything held on `subject`, walked through the data map.
+
+    provided_only: only the fields the person provided (portability, GDPR Art. 20).
+    limit_per_category: show at most this many rows of each category (newest first where the
+    category orders so); `total` still counts them all.
+    """
+    collected = []
+    for category in datamap.categories():
+        fields = category.provided_fields() if provided_only else category.fields
+        if not fields:
+            continue
+        rows_qs: QuerySet = category.rows_for(subject)
+        total = rows_qs.count()
+        if not total and not include_empty:
+            continue
+        values = rows_qs.order_by(*category.order_by).values(*(f.name for f in fields))
+        if limit_per_category is not None:
+            values = values[:limit_per_category]
+        collected.append(
+            CategoryData(category=category, fields=fields, rows=list(values), total=total)
+        )
+    return SubjectData(subject_id=subject.pk, categories=collected)
+
+
+def _display(field: ExportField, value: Any) -> Any:
+    if field.choices is not None and value in field.choices:
+        return field.choices[value]
+    return value

@@ -1,0 +1,27 @@
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from velux_privacy.celery import app as celery_app
+
+
+def pytest_collection_modifyitems(config, items):
+    on_sqlite = connection.vendor == "sqlite"
+    has_broker = not settings.CELERY_TASK_ALWAYS_EAGER
+    for item in items:
+        if on_sqlite and item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
+        if not has_broker and item.get_closest_marker("broker"):
+            item.add_marker(pytest.mark.skip(reason="needs a Celery broker (CELERY_BROKER_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_unless_broker_test(request):
+    """Tasks run in-process in tests, except those marked `broker`, which use the real one."""
+    if request.node.get_closest_marker("broker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

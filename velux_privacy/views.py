@@ -1,0 +1,64 @@
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from subjects.models import Purpose
+from velux_privacy.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The privacy centre's front page: what VELUX does with personal data, and the rights."""
+    purposes = Purpose.objects.all()
+    return render(request, "velux_privacy/home.html", {"purposes": purposes})
+
+
+def _database_up() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
+def _cache_up() -> bool:
+    cache.set("healthz", "ok", timeout=10)
+    return cache.get("healthz") == "ok"
+
+
+def _broker_up() -> bool:
+    with celery_app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=1, timeout=2)
+    return True
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness of the parts the portal needs: 200 when all are up, 503 naming what is down.
+
+    The cache and the broker are checked only when configured (REDIS_URL, CELERY_BROKER_URL).
+    No login needed; the answer names parts, never their addresses or errors.
+    """
+    checks = {"database": _database_up}
+    if settings.REDIS_URL:
+        checks["cache"] = _cache_up
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["broker"] = _broker_up
+    results = {}
+    for name, check in checks.items():
+        try:
+            results[name] = "up" if check() else "down"
+        except Exception as error:
+            logger.warning("health check %s failed: %s", name, type(error).__name__)
+            results[name] = "down"
+    healthy = all(state == "up" for state in results.values())
+    return JsonResponse(
+        {"status": "up" if healthy else "down", "checks": results},
+        status=200 if healthy else 503,
+    )
