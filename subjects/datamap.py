@@ -78,7 +78,10 @@ class Anonymise:
     values: Mapping[str, Any]
 
     def resolve(self, context: ErasureContext) -> dict[str, Any]:
-        return {name: (value(context) if callable(value) else value) for name, value in self.values.items()}
+        return {
+            name: (value(context) if callable(value) else value)
+            for name, value in self.values.items()
+        }
 
 
 Erasure = Delete | Anonymise

@@ -71,8 +71,11 @@ class Purpose(models.Model):
 
 # Countries of the European Economic Area: transfers inside need no extra safeguard (§4, §7).
 EEA_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK".split()
-)
+    {
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+        "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
+    }
+)  # fmt: skip
 
 
 class Recipient(models.Model):

@@ -86,6 +86,15 @@ datamap.register(
 )
 
 datamap.register(
+    "account.EmailConfirmation",
+    key="login_email_confirmations",
+    label=_("login e-mail confirmations"),
+    purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
+    subject_path="email_address__user__data_subject",
+    fields=["created", "sent"],
+)
+
+datamap.register(
     BusinessContact,
     key="business_contacts",
     purposes=[P.COMMERCIAL_ACTIVITY],
@@ -105,8 +114,10 @@ datamap.register(
     keep=[
         KeepRule(
             KeepReason.CONTRACT_IN_FORCE,
-            lambda c: Q(contract_start__isnull=False)
-            & (Q(contract_end__isnull=True) | Q(contract_end__gte=c.now.date())),
+            lambda c: (
+                Q(contract_start__isnull=False)
+                & (Q(contract_end__isnull=True) | Q(contract_end__gte=c.now.date()))
+            ),
         )
     ],
 )
@@ -194,9 +205,7 @@ datamap.register(
     ),
     keep=[
         KeepRule(KeepReason.OPEN_ORDER, lambda c: Q(status=Order.Status.OPEN)),
-        KeepRule(
-            KeepReason.ACCOUNTING_PERIOD, _order_in_books(), action=RowAction.ANONYMISE
-        ),
+        KeepRule(KeepReason.ACCOUNTING_PERIOD, _order_in_books(), action=RowAction.ANONYMISE),
     ],
     order_by=["-placed_at"],
 )

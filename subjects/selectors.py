@@ -44,7 +44,9 @@ class SubjectData:
         for data in self.categories:
             for code in data.category.purposes:
                 grouped[code].append(data)
-        ordered = sorted(grouped, key=lambda code: purposes[code].section if code in purposes else code)
+        ordered = sorted(
+            grouped, key=lambda code: purposes[code].section if code in purposes else code
+        )
         return [(purposes.get(code, code), grouped[code]) for code in ordered]
 
 

@@ -1,0 +1,94 @@
+"""The data map is complete: no model that reaches a data subject can be forgotten."""
+
+import copy
+
+import pytest
+
+from subjects.datamap import Anonymise, DataMap, datamap, path_to_subject, unmapped_models
+from subjects.models import BrowsingEvent, DataSubject, Order, OrderLine
+from velux_privacy.models import User
+
+
+def test_every_model_reaching_a_data_subject_is_in_the_data_map():
+    assert unmapped_models() == []
+
+
+def test_completeness_check_names_a_model_left_out_of_the_map():
+    without_browsing = DataMap(
+        _categories={k: c for k, c in datamap._categories.items() if c.model is not BrowsingEvent},
+        _by_model={m: c for m, c in datamap._by_model.items() if m is not BrowsingEvent},
+        _holds=list(datamap._holds),
+        _no_personal_data=dict(datamap._no_personal_data),
+    )
+
+    assert unmapped_models(without_browsing) == ["subjects.BrowsingEvent"]
+
+
+def test_a_model_declared_free_of_personal_data_passes_the_check():
+    partial = copy.deepcopy(datamap)
+    partial._categories.pop("browsing_history")
+    partial._by_model.pop(BrowsingEvent)
+    partial.declare_no_personal_data(BrowsingEvent, why="test")
+
+    assert unmapped_models(partial) == []
+
+
+@pytest.mark.parametrize(
+    ("model", "path"),
+    [
+        (DataSubject, ""),
+        (Order, "subject"),
+        (OrderLine, "order__subject"),
+        (User, "data_subject"),
+        ("account.EmailAddress", "user__data_subject"),
+    ],
+)
+def test_path_to_subject_follows_foreign_keys_and_the_login_link(model, path):
+    from django.apps import apps
+
+    model = apps.get_model(model) if isinstance(model, str) else model
+
+    assert path_to_subject(model) == path
+
+
+def test_registering_a_model_twice_is_refused():
+    with pytest.raises(ValueError, match="registered twice"):
+        datamap.register(
+            Order, key="orders_again", purposes=["customers"], subject_path="subject", fields=[]
+        )
+
+
+def test_anonymising_without_unlinking_the_subject_is_refused():
+    fresh = DataMap()
+
+    with pytest.raises(ValueError, match="must unlink 'subject'"):
+        fresh.register(
+            Order,
+            key="orders",
+            purposes=["customers"],
+            subject_path="subject",
+            fields=["number"],
+            erasure=Anonymise({"delivery_street": ""}),
+        )
+
+
+def test_provided_fields_must_be_exported():
+    fresh = DataMap()
+
+    with pytest.raises(ValueError, match="not exported"):
+        fresh.register(
+            Order,
+            key="orders",
+            purposes=["customers"],
+            subject_path="subject",
+            fields=["number"],
+            provided=["delivery_street"],
+        )
+
+
+def test_erasure_order_puts_children_before_parents_and_the_subject_last():
+    keys = [c.key for c in datamap.erasure_order()]
+
+    assert keys[-1] == "identity"
+    assert keys.index("order_lines") < keys.index("orders")
+    assert keys.index("login_email_addresses") < keys.index("login")

@@ -1,0 +1,272 @@
+"""Erasing one subject through the data map (GDPR Art. 17), with what must be kept."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.db import models
+from django.utils import timezone
+
+from subjects.datamap import KeepReason, datamap
+from subjects.models import (
+    Application,
+    ContactRequest,
+    DataSubject,
+    LegalHold,
+    Order,
+    OrderLine,
+    PurposeCode,
+)
+from subjects.services import subject_erase
+from tests.subjects.factories import (
+    ApplicationFactory,
+    BrowsingEventFactory,
+    BusinessContactFactory,
+    ContactRequestFactory,
+    DataSubjectFactory,
+    DeviceIdentifierFactory,
+    LegalHoldFactory,
+    OrderFactory,
+    OrderLineFactory,
+    SurveyResponseFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+MARK = "Zyxwvq"  # a distinctive string put in every personal field of the subject under test
+
+
+def _person_with_everything(*, order_placed_at=None, order_status=Order.Status.CLOSED):
+    """A subject with rows in every category of the map, none of them kept by any rule."""
+    user = UserFactory(email=f"{MARK.lower()}@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    subject = DataSubjectFactory(
+        email=f"{MARK.lower()}@example.com",
+        first_name=MARK,
+        last_name=MARK,
+        phone=f"+32 {MARK}",
+        street=f"{MARK}straat 1",
+        city=MARK,
+        user=user,
+    )
+    BusinessContactFactory(subject=subject, company_name=f"{MARK} BV", notes=MARK)
+    ContactRequestFactory(subject=subject, message=MARK, status=ContactRequest.Status.CLOSED)
+    order = OrderFactory(
+        subject=subject,
+        placed_at=order_placed_at or NOW - dt.timedelta(days=365 * 9),
+        status=order_status,
+        delivery_street=f"{MARK}straat 1",
+        delivery_city=MARK,
+        payment_card_last4="4242",
+    )
+    OrderLineFactory(order=order)
+    device = DeviceIdentifierFactory(subject=subject, value=f"cookie-{MARK}")
+    BrowsingEventFactory.create_batch(3, subject=subject, device=device, path=f"/{MARK}")
+    SurveyResponseFactory(subject=subject, comment=MARK, answers={"q1": MARK})
+    ApplicationFactory(
+        subject=subject, experience=MARK, references=MARK, status=Application.Status.REJECTED
+    )
+    LegalHoldFactory(subject=subject, reason=MARK, released_at=NOW - dt.timedelta(days=1))
+    return subject
+
+
+def _text_left_anywhere(mark: str) -> list[str]:
+    """Every mapped row, in every text or JSON column, that still contains `mark`."""
+    found = []
+    for category in datamap.categories():
+        model = category.model
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.JSONField):
+                rows = [r for r in model._default_manager.values_list(field.name, flat=True)]
+                found += [
+                    f"{model._meta.label}.{field.name}" for r in rows if mark in json.dumps(r)
+                ]
+            elif isinstance(field, models.CharField | models.TextField):
+                lookup = {f"{field.name}__icontains": mark}
+                if model._default_manager.filter(**lookup).exists():
+                    found.append(f"{model._meta.label}.{field.name}")
+    return found
+
+
+def test_after_erasure_nothing_about_the_person_is_left_in_any_mapped_table():
+    subject = _person_with_everything()
+    bystander = DataSubjectFactory(first_name="Bystander")
+    BrowsingEventFactory(subject=bystander)
+    assert len(_text_left_anywhere(MARK)) > 10  # the check sees the data before
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    assert _text_left_anywhere(MARK) == []
+    assert summary.subject_deleted is True
+    assert not DataSubject.objects.filter(pk=subject.pk).exists()
+    assert summary.rows_kept == 0
+    assert summary.categories["browsing_history"].deleted == 3
+    assert summary.categories["login"].deleted == 1
+    assert summary.categories["login_email_addresses"].deleted == 1
+    assert summary.categories["orders"].deleted == 1
+    assert summary.categories["order_lines"].deleted == 1
+    assert DataSubject.objects.get(pk=bystander.pk).browsing_events.count() == 1
+
+
+def test_erasure_summary_holds_no_personal_data():
+    subject = _person_with_everything()
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    dumped = json.dumps(summary.as_dict())
+    assert MARK.lower() not in dumped.lower()
+    assert summary.as_dict()["categories"]["survey_responses"] == {
+        "deleted": 1,
+        "anonymised": 0,
+        "kept": {},
+    }
+
+
+def test_an_order_in_the_accounting_period_is_anonymised_and_kept():
+    subject = _person_with_everything(order_placed_at=NOW - dt.timedelta(days=365 * 3))
+    order = Order.objects.get(subject=subject)
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    order.refresh_from_db()
+    assert order.subject is None
+    assert (order.delivery_street, order.delivery_city, order.payment_card_last4) == ("", "", "")
+    assert order.anonymised_at == NOW
+    assert order.total_amount == Decimal("649.00")
+    assert OrderLine.objects.filter(order=order).count() == 1
+    assert summary.categories["orders"].anonymised == 1
+    assert summary.categories["order_lines"].kept == {KeepReason.ACCOUNTING_PERIOD: 1}
+    assert summary.subject_deleted is True
+    assert _text_left_anywhere(MARK) == []
+
+
+@pytest.mark.parametrize(
+    ("placed_at", "outcome"),
+    [
+        (dt.datetime(2019, 11, 25, 9, 59, tzinfo=dt.UTC), "deleted"),
+        (dt.datetime(2019, 11, 25, 10, 0, tzinfo=dt.UTC), "anonymised"),
+    ],
+    ids=["a-minute-past-seven-years", "exactly-seven-years"],
+)
+def test_the_accounting_period_is_seven_calendar_years(placed_at, outcome):
+    subject = DataSubjectFactory()
+    OrderFactory(subject=subject, placed_at=placed_at)
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    assert getattr(summary.categories["orders"], outcome) == 1
+
+
+def test_an_open_order_keeps_the_order_and_the_person_who_awaits_it():
+    subject = _person_with_everything(order_status=Order.Status.OPEN)
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    assert summary.categories["orders"].kept == {KeepReason.OPEN_ORDER: 1}
+    assert summary.categories["order_lines"].kept == {KeepReason.OPEN_ORDER: 1}
+    assert summary.categories["identity"].kept == {KeepReason.LINKED_DATA_KEPT: 1}
+    assert summary.subject_deleted is False
+    assert Order.objects.get(subject=subject).delivery_city == MARK
+    # Everything not needed for the open order is gone.
+    assert summary.categories["browsing_history"].deleted == 3
+    assert summary.categories["survey_responses"].deleted == 1
+
+
+@pytest.mark.parametrize(
+    ("factory", "fields", "category", "reason"),
+    [
+        (ContactRequestFactory, {"status": "open"}, "contact_requests", "open_contact_request"),
+        (ApplicationFactory, {"status": "in_review"}, "applications", "open_application"),
+        (
+            BusinessContactFactory,
+            {"contract_start": dt.date(2025, 1, 1), "contract_end": dt.date(2027, 1, 1)},
+            "business_contacts",
+            "contract_in_force",
+        ),
+    ],
+)
+def test_rows_still_needed_for_their_purpose_are_kept(factory, fields, category, reason):
+    subject = DataSubjectFactory()
+    factory(subject=subject, **fields)
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    assert summary.categories[category].kept == {reason: 1}
+    assert summary.subject_deleted is False
+
+
+def test_an_ended_contract_no_longer_keeps_the_business_contact():
+    subject = DataSubjectFactory()
+    BusinessContactFactory(
+        subject=subject, contract_start=dt.date(2020, 1, 1), contract_end=dt.date(2026, 11, 24)
+    )
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    assert summary.categories["business_contacts"].deleted == 1
+
+
+def test_an_active_legal_hold_stops_all_erasure():
+    subject = _person_with_everything()
+    LegalHoldFactory(subject=subject, released_at=None)
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    assert summary.held_by == (KeepReason.LEGAL_HOLD,)
+    assert summary.rows_deleted == 0
+    assert summary.categories["browsing_history"].kept == {KeepReason.LEGAL_HOLD: 3}
+    assert summary.categories["legal_holds"].kept == {KeepReason.LEGAL_HOLD: 2}
+    assert DataSubject.objects.filter(pk=subject.pk).exists()
+    assert len(_text_left_anywhere(MARK)) > 10
+
+
+def test_a_caller_may_pass_over_a_hold_it_is_allowed_to_ignore():
+    subject = DataSubjectFactory()
+    BrowsingEventFactory(subject=subject)
+    LegalHoldFactory(subject=subject, released_at=None)
+
+    summary = subject_erase(subject=subject, now=NOW, ignore_holds=[KeepReason.LEGAL_HOLD])
+
+    assert summary.held_by == ()
+    assert summary.categories["browsing_history"].deleted == 1
+    # The hold record itself still keeps its own row, and so the subject.
+    assert summary.categories["legal_holds"].kept == {KeepReason.LEGAL_HOLD: 1}
+    assert LegalHold.objects.filter(subject=subject).count() == 1
+
+
+def test_erasing_only_marketing_purposes_leaves_other_purposes_alone():
+    subject = _person_with_everything(order_placed_at=NOW - dt.timedelta(days=30))
+    marketing = [PurposeCode.COMMERCIAL_COMMUNICATION, PurposeCode.BUSINESS_DEVELOPMENT]
+
+    summary = subject_erase(subject=subject, purposes=marketing, now=NOW)
+
+    assert set(summary.categories) == {"device_identifiers", "browsing_history"}
+    assert summary.categories["browsing_history"].deleted == 3
+    assert summary.categories["device_identifiers"].deleted == 1
+    assert Order.objects.filter(subject=subject).count() == 1
+    assert DataSubject.objects.filter(pk=subject.pk).exists()
+
+
+def test_erasing_twice_finds_nothing_left_to_do():
+    subject = DataSubjectFactory()
+    BrowsingEventFactory(subject=subject)
+    subject_erase(subject=subject, now=NOW)
+
+    again = subject_erase(subject=subject, now=NOW)
+
+    assert again.rows_deleted == 0
+    assert again.subject_deleted is False
+
+
+def test_erasure_uses_the_current_time_by_default():
+    subject = DataSubjectFactory()
+    OrderFactory(subject=subject, placed_at=timezone.now() - dt.timedelta(days=10))
+
+    summary = subject_erase(subject=subject)
+
+    assert summary.categories["orders"].anonymised == 1
+    assert Order.objects.get().anonymised_at is not None
