@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from subjects.datamap import Category, ExportField, datamap
-from subjects.models import DataSubject, Purpose
+from subjects.models import DataSubject, Purpose, PurposeCode
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,29 @@ class SubjectData:
     categories: list[CategoryData]
 
     def by_purpose(self) -> list[tuple[Purpose | str, list[CategoryData]]]:
-        """Categories grouped under each purpose they serve, in policy order (§2.1–2.8)."""
+        """Categories grouped under each purpose they serve, in policy order (§2.1–2.8).
+
+        The identity category serves every purpose; it is shown only under the purposes that
+        the person's other data serves (under the first, when nothing else is held), so a
+        customer does not appear under "candidates" for their name alone.
+        """
         purposes = {p.code: p for p in Purpose.objects.all()}
+        in_use = {
+            code
+            for data in self.categories
+            if data.category.subject_path
+            for code in data.category.purposes
+        }
         grouped: dict[str, list[CategoryData]] = defaultdict(list)
         for data in self.categories:
-            for code in data.category.purposes:
+            codes = data.category.purposes
+            if not data.category.subject_path:
+                codes = tuple(code for code in codes if code in in_use) or codes[:1]
+            for code in codes:
                 grouped[code].append(data)
+        policy_order = list(PurposeCode.values)
         ordered = sorted(
-            grouped, key=lambda code: purposes[code].section if code in purposes else code
+            grouped, key=lambda code: policy_order.index(code) if code in policy_order else 99
         )
         return [(purposes.get(code, code), grouped[code]) for code in ordered]
 

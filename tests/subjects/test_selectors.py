@@ -98,3 +98,22 @@ def test_categories_are_grouped_under_each_purpose_in_policy_order():
     keys_by_section = {purpose.section: [c.key for c in data] for purpose, data in grouped}
     assert keys_by_section["2.3"] == ["identity", "orders"]
     assert keys_by_section["2.5"] == ["identity", "browsing_history"]
+
+
+def test_identity_is_shown_only_under_the_purposes_the_persons_data_serves():
+    subject = DataSubjectFactory()
+    OrderFactory(subject=subject)
+
+    grouped = subject_data_collect(subject=subject).by_purpose()
+
+    assert [purpose.section for purpose, _ in grouped] == ["2.3"]
+
+
+def test_a_person_with_only_contact_details_is_shown_under_one_purpose():
+    subject = DataSubjectFactory()
+
+    grouped = subject_data_collect(subject=subject).by_purpose()
+
+    assert [(purpose.section, [c.key for c in data]) for purpose, data in grouped] == [
+        ("2.1", ["identity"])
+    ]

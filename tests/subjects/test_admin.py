@@ -1,0 +1,308 @@
+"""The staff admin: every register and personal-data model, and the data subject's page showing
+everything held on the person through the data map."""
+
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from modeltranslation.utils import get_translation_fields
+
+from subjects.models import DataSubject, LegalBasis, LegalHold, Purpose, PurposeCode
+from tests.subjects.factories import (
+    BrowsingEventFactory,
+    DataSubjectFactory,
+    OrderFactory,
+    OrderLineFactory,
+    SurveyResponseFactory,
+)
+from velux_privacy.models import User
+
+pytestmark = pytest.mark.django_db
+
+SUBJECTS_ADMINS = sorted(
+    (model for model in admin.site._registry if model._meta.app_label == "subjects"),
+    key=lambda model: model._meta.model_name,
+)
+
+
+def _url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def staff_client(admin_client):
+    """A superuser's client that reads the admin in English, whatever the default language."""
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client
+
+
+def _purpose(code: str, name: str) -> Purpose:
+    """The register row for `code`, with one name in every language (seeded or not)."""
+    names = {field: name for field in get_translation_fields("name")}
+    purpose, _created = Purpose.objects.update_or_create(
+        code=code,
+        defaults={
+            "section": PurposeCode(code).label,
+            "legal_basis": LegalBasis.CONTRACT,
+            "name": name,
+            **names,
+        },
+    )
+    return purpose
+
+
+def _subject_with_data() -> DataSubject:
+    """A customer with an order, 25 browsing events (/page-00 oldest … /page-24 newest) and a
+    survey response."""
+    subject = DataSubjectFactory(email="lotte.peeters@example.com")
+    order = OrderFactory(subject=subject, number="BE-00000042")
+    OrderLineFactory(order=order, product_code="GGL MK06 2070")
+    start = timezone.now() - timedelta(days=30)
+    for index in range(25):
+        BrowsingEventFactory(
+            subject=subject, path=f"/page-{index:02d}", occurred_at=start + timedelta(hours=index)
+        )
+    SurveyResponseFactory(subject=subject, comment="Vlot geplaatst, top service")
+    return subject
+
+
+def test_every_subjects_model_is_in_the_admin():
+    models = set(apps.get_app_config("subjects").get_models())
+
+    assert models == set(SUBJECTS_ADMINS)
+
+
+@pytest.mark.parametrize("model", SUBJECTS_ADMINS, ids=lambda model: model._meta.model_name)
+def test_each_subjects_changelist_answers_a_superuser(staff_client, model):
+    response = staff_client.get(_url(model, "changelist"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", SUBJECTS_ADMINS, ids=lambda model: model._meta.model_name)
+def test_each_subjects_add_page_answers_a_superuser(staff_client, model):
+    response = staff_client.get(_url(model, "add"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_email"),
+    [
+        ("anna.janssens@example", "anna.janssens@example.com"),
+        ("ANNA.JANSSENS", "anna.janssens@example.com"),
+        ("Anna Janssens", "anna.janssens@example.com"),
+        ("Peeters", "lotte@example.com"),
+    ],
+)
+def test_subjects_are_found_by_email_or_name(staff_client, query, expected_email):
+    DataSubjectFactory(email="anna.janssens@example.com", first_name="Anna", last_name="Janssens")
+    DataSubjectFactory(email="lotte@example.com", first_name="Lotte", last_name="Peeters")
+
+    response = staff_client.get(_url(DataSubject, "changelist"), {"q": query})
+
+    assert [subject.email for subject in response.context["cl"].result_list] == [expected_email]
+
+
+def test_subject_list_shows_the_columns_staff_work_with(staff_client):
+    DataSubjectFactory(email="anna@example.com", first_name="Anna", last_name="Janssens")
+
+    response = staff_client.get(_url(DataSubject, "changelist"))
+
+    headers = [str(header["text"]) for header in response.context["result_headers"]]
+    assert headers == [
+        "ID",
+        "e-mail address",
+        "name",
+        "city",
+        "preferred language",
+        "created",
+        "last website activity",
+    ]
+    assert "Anna Janssens" in response.content.decode()
+
+
+def test_subject_page_shows_each_category_held_under_its_purpose(staff_client):
+    for code, name in [
+        (PurposeCode.CUSTOMERS, "Customers"),
+        (PurposeCode.COMMERCIAL_COMMUNICATION, "Commercial communication"),
+        (PurposeCode.SURVEYS, "Surveys"),
+    ]:
+        _purpose(code, name)
+    subject = _subject_with_data()
+
+    response = staff_client.get(_url(DataSubject, "change", subject.pk))
+
+    assert response.status_code == 200
+    sections = {
+        section.heading: [table.label for table in section.categories]
+        for section in response.context["personal_data"].sections
+    }
+    assert sections["§2.3 Customers"] == ["identity and contact details", "order lines", "orders"]
+    assert sections["§2.5 Commercial communication"] == [
+        "identity and contact details",
+        "browsing history",
+    ]
+    assert sections["§2.6 Surveys"] == ["identity and contact details", "survey responses"]
+    html = response.content.decode()
+    for heading in ["§2.3 Customers", "§2.5 Commercial communication", "§2.6 Surveys"]:
+        assert f'<h3 class="personal-data-purpose-heading">{heading}</h3>' in html
+    for key, label in [
+        ("identity", "Identity and contact details"),
+        ("orders", "Orders"),
+        ("order_lines", "Order lines"),
+        ("browsing_history", "Browsing history"),
+        ("survey_responses", "Survey responses"),
+    ]:
+        assert f'<h4 id="personal-data-{key}">{label}</h4>' in html
+    assert "BE-00000042" in html
+    assert "Vlot geplaatst, top service" in html
+
+
+def test_subject_page_shows_the_newest_20_browsing_events_and_the_total(staff_client):
+    subject = _subject_with_data()
+
+    response = staff_client.get(_url(DataSubject, "change", subject.pk))
+
+    html = response.content.decode()
+    assert "25 rows held, the first 20 shown." in html
+    shown = [f"/page-{index:02d}" for index in range(25) if f"/page-{index:02d}<" in html]
+    assert shown == [f"/page-{index:02d}" for index in range(5, 25)]
+    assert html.index("/page-24<") < html.index("/page-05<")
+
+
+def test_subject_page_never_shows_another_subjects_data(staff_client):
+    subject = _subject_with_data()
+    other = DataSubjectFactory(email="someone.else@example.com", phone="+32 499 99 99 99")
+    OrderFactory(subject=other, number="BE-OTHER-0001")
+    BrowsingEventFactory(subject=other, path="/another-persons-page")
+    SurveyResponseFactory(subject=other, comment="Another person's comment")
+
+    response = staff_client.get(_url(DataSubject, "change", subject.pk))
+
+    html = response.content.decode()
+    assert "lotte.peeters@example.com" in html
+    for value in [
+        "someone.else@example.com",
+        "+32 499 99 99 99",
+        "BE-OTHER-0001",
+        "/another-persons-page",
+        "Another person&#x27;s comment",
+    ]:
+        assert value not in html
+
+
+def test_subject_page_links_each_category_to_its_admin_list_of_this_subjects_rows(staff_client):
+    subject = _subject_with_data()
+    OrderFactory(number="BE-OTHER-0001")  # another subject's
+    BrowsingEventFactory()  # another subject's
+
+    response = staff_client.get(_url(DataSubject, "change", subject.pk))
+
+    tables = {
+        table.key: table
+        for section in response.context["personal_data"].sections
+        for table in section.categories
+        if not table.shown_under
+    }
+    counts = {
+        key: staff_client.get(tables[key].changelist_url).context["cl"].result_count
+        for key in ["orders", "order_lines", "browsing_history", "survey_responses"]
+    }
+    assert counts == {"orders": 1, "order_lines": 1, "browsing_history": 25, "survey_responses": 1}
+    assert tables["identity"].changelist_url is None
+
+
+def test_subject_add_page_has_no_personal_data_section(staff_client):
+    response = staff_client.get(_url(DataSubject, "add"))
+
+    assert "personal_data" not in response.context
+    assert "Personal data held, by purpose" not in response.content.decode()
+
+
+def test_subject_added_in_the_admin_is_stored_with_a_normalised_email(staff_client):
+    response = staff_client.post(
+        _url(DataSubject, "add"),
+        {"email": "  Anna.Janssens@Example.com ", "preferred_language": "fr", "country": "BE"},
+    )
+
+    assert response.status_code == 302
+    assert list(DataSubject.objects.values_list("email", flat=True)) == [
+        "anna.janssens@example.com"
+    ]
+
+
+@pytest.mark.parametrize("model", [DataSubject, LegalHold])
+def test_subjects_and_legal_holds_cannot_be_deleted_in_the_admin(staff_client, model):
+    subject = DataSubjectFactory()
+    obj = (
+        subject
+        if model is DataSubject
+        else LegalHold.objects.create(
+            subject=subject, legal_reference="Art. 10 WIB 92", reason="Fiscal inquiry"
+        )
+    )
+
+    response = staff_client.post(_url(model, "delete", obj.pk), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_legal_hold_added_in_the_admin_records_who_placed_it(staff_client, admin_user):
+    subject = DataSubjectFactory()
+
+    response = staff_client.post(
+        _url(LegalHold, "add"),
+        {
+            "subject": subject.pk,
+            "legal_reference": "Art. 10 WIB 92",
+            "reason": "Fiscal inquiry",
+            "authority": "FOD Financiën",
+        },
+    )
+
+    assert response.status_code == 302
+    hold = LegalHold.objects.get()
+    assert (hold.subject, hold.placed_by, hold.released_at) == (subject, admin_user, None)
+
+
+def test_logins_are_found_by_email(staff_client):
+    User.objects.create_user(email="staff.member@example.com")
+    User.objects.create_user(email="customer@example.com")
+
+    response = staff_client.get(_url(User, "changelist"), {"q": "staff.member"})
+
+    assert [login.email for login in response.context["cl"].result_list] == [
+        "staff.member@example.com"
+    ]
+
+
+def test_login_added_in_the_admin_has_a_lower_case_email_and_its_password(staff_client):
+    response = staff_client.post(
+        _url(User, "add"),
+        {
+            "email": "New.Staff@Example.com",
+            "usable_password": "true",
+            "password1": "a long and unusual passphrase 42",
+            "password2": "a long and unusual passphrase 42",
+        },
+    )
+
+    assert response.status_code == 302
+    login = User.objects.get(email="new.staff@example.com")
+    assert login.check_password("a long and unusual passphrase 42")
+
+
+def test_login_change_page_links_to_its_data_subject(staff_client):
+    login = User.objects.create_user(email="customer@example.com")
+    subject = DataSubjectFactory(email="customer@example.com", user=login)
+
+    response = staff_client.get(_url(User, "change", login.pk))
+
+    assert response.status_code == 200
+    link = f'<a href="{_url(DataSubject, "change", subject.pk)}">Data subject #{subject.pk}</a>'
+    assert link in response.content.decode()

@@ -1,0 +1,75 @@
+"""Staff admin for logins: e-mail is the login name; there is no username."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from velux_privacy.models import User
+
+
+def _normalised_email(value: str) -> str:
+    # The same normalisation as UserManager and allauth: `unique` on the column is then
+    # case-insensitive in effect (velux_privacy/models.py).
+    return value.strip().lower()
+
+
+class LoginCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+    def clean_email(self) -> str:
+        return _normalised_email(self.cleaned_data["email"])
+
+
+class LoginChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_email(self) -> str:
+        return _normalised_email(self.cleaned_data["email"])
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = LoginChangeForm
+    add_form = LoginCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password", "data_subject_link")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ("data_subject_link", "last_login", "date_joined")
+    list_display = ("id", "email", "first_name", "last_name", "is_staff", "is_active", "last_login")
+    list_display_links = ("id", "email")
+    list_filter = ("is_staff", "is_active")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+
+    @admin.display(description=_("data subject"))
+    def data_subject_link(self, obj: User) -> str:
+        """A customer's login links to the person VELUX holds data on; staff logins to none."""
+        try:
+            subject = obj.data_subject
+        except ObjectDoesNotExist:
+            return "-"
+        url = reverse("admin:subjects_datasubject_change", args=[subject.pk])
+        return format_html('<a href="{}">{}</a>', url, subject)
