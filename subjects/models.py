@@ -181,7 +181,7 @@ class DataSubject(models.Model):
         on_delete=models.SET_NULL,
         related_name="data_subject",
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created on"), default=timezone.now)
     # Policy §6: data is deleted after two years without activity on the website.
     last_activity_at = models.DateTimeField(_("last website activity"), null=True, blank=True)
 
@@ -221,7 +221,7 @@ class BusinessContact(models.Model):
     contract_start = models.DateField(_("contract start"), null=True, blank=True)
     contract_end = models.DateField(_("contract end"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created on"), default=timezone.now)
 
     class Meta:
         verbose_name = _("business contact")
@@ -261,8 +261,8 @@ class ContactRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
-    received_at = models.DateTimeField(_("received"), default=timezone.now)
-    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received on"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("contact request")
@@ -299,7 +299,7 @@ class Order(models.Model):
         DataSubject, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
     number = models.CharField(_("order number"), max_length=20, unique=True)
-    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+    placed_at = models.DateTimeField(_("placed on"), default=timezone.now)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -320,8 +320,8 @@ class Order(models.Model):
         blank=True,
         validators=[RegexValidator(r"^\d{4}$", _("Enter exactly the last four digits."))],
     )
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered on"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -431,7 +431,7 @@ class SurveyResponse(models.Model):
     )
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     comment = models.TextField(_("comment"), blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted on"), default=timezone.now)
 
     class Meta:
         verbose_name = _("survey response")
@@ -481,8 +481,8 @@ class Application(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED
     )
-    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted on"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("application")
@@ -500,7 +500,7 @@ class LegalHold(models.Model):
     legal_reference = models.CharField(_("legal reference"), max_length=200)
     reason = models.TextField(_("reason"))
     authority = models.CharField(_("authority"), max_length=200, blank=True)
-    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+    placed_at = models.DateTimeField(_("placed on"), default=timezone.now)
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("placed by"),
@@ -509,7 +509,7 @@ class LegalHold(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("legal hold")

@@ -119,7 +119,7 @@ def test_subject_list_shows_the_columns_staff_work_with(staff_client):
         "name",
         "city",
         "preferred language",
-        "created",
+        "created on",
         "last website activity",
     ]
     assert "Anna Janssens" in response.content.decode()

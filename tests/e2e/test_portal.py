@@ -1,0 +1,48 @@
+"""A visitor and a member of staff use the portal in a real browser."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.subjects.factories import (
+    BrowsingEventFactory,
+    DataSubjectFactory,
+    OrderFactory,
+    UserFactory,
+)
+
+# serialized_rollback: the purpose register comes from a data migration and must survive the
+# flush that live_server's transactional tests do.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_a_visitor_switches_the_privacy_centre_to_french(live_server, page):
+    page.goto(f"{live_server.url}/en/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your personal data at VELUX Belgium")
+
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change").click()
+
+    expect(page).to_have_url(re.compile(r"/fr/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Vos données")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    assert page.csp_violations == []
+
+
+def test_staff_see_everything_held_on_a_person_grouped_by_purpose(live_server, page):
+    UserFactory(email="staff@velux.example", is_staff=True, is_superuser=True)
+    subject = DataSubjectFactory(email="lotte@example.com")
+    OrderFactory(subject=subject, number="BE-00004711")
+    BrowsingEventFactory.create_batch(3, subject=subject, path="/nl-be/dakramen")
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("E-mail address").fill("staff@velux.example")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/admin/subjects/datasubject/{subject.pk}/change/")
+
+    expect(page.get_by_text("§2.3", exact=False).first).to_be_visible()
+    expect(page.get_by_role("cell", name="BE-00004711")).to_be_visible()
+    expect(page.get_by_role("cell", name="/nl-be/dakramen").first).to_be_visible()
+    assert page.csp_violations == []
