@@ -41,7 +41,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-check: lint
+check: lint .env
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 migrate: $(INSTALLED) .env
