@@ -44,7 +44,9 @@ USER app
 EXPOSE 8000
 
 # /healthz checks the database (and cache and broker when configured): 503 makes urlopen raise.
+# Django answers only the host names in ALLOWED_HOSTS (400 otherwise), so the check sends the
+# first of them as Host, without a leading dot; localhost when unset or "*".
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request as u; host = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.*') or 'localhost'; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}), timeout=4)"]
 
 CMD ["gunicorn", "velux_privacy.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -1,6 +1,7 @@
 # The two commands: `make run` (serve the portal) and `make test` (run the suite).
 # Both set everything up on a fresh machine with Python 3.11: the virtual environment in
-# .venv/, the locked dependencies, a local .env, the database.
+# .venv/, the locked dependencies with the dev tools (requirements-dev.lock), a local .env,
+# the database.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -12,9 +13,9 @@ DEMO_SUBJECTS ?= 200
 
 .PHONY: run test lint format check migrate worker beat lock clean
 
-$(INSTALLED): requirements.lock
+$(INSTALLED): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
 
 .env:
@@ -53,11 +54,15 @@ worker: $(INSTALLED) .env
 beat: $(INSTALLED) .env
 	$(BIN)/celery -A velux_privacy beat --loglevel INFO
 
-# Re-resolve the dependencies of pyproject.toml into the hashed lock (needs network).
+# Re-resolve the dependencies of pyproject.toml into the two hashed locks (needs network):
+# requirements.lock, the runtime only (the Docker image), and requirements-dev.lock, the
+# runtime and the dev group (make test, make lint).
 lock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
 		--universal --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 \
+		--universal --quiet -o requirements-dev.lock
 	$(BIN)/python -m pip uninstall --quiet --yes uv
 
 clean:

@@ -4,9 +4,13 @@ recipient registers (§2, §4).
 A data subject's page shows everything VELUX holds on the person, read through the data map
 (`subjects.selectors.subject_data_collect`), never from a list of models kept here.
 
-Deleting a data subject, an order or a legal hold is not offered: erasure goes through
-`subjects.services.subject_erase`, which honours legal holds and keep rules (open orders, the
-accounting period) and leaves a deletion receipt; a hold is released, not deleted.
+No personal data is deleted here: erasure goes through `subjects.services.subject_erase`,
+which honours legal holds and keep rules (open orders and contact requests, the accounting
+period, contracts in force, open applications) and leaves a deletion receipt; a hold is
+released, not deleted. Only the recipient register's rows may be deleted: not personal data.
+
+A login is linked to a data subject by the customer sign-up flow, never here: staff logins have
+no data subject, and a login links only to the subject with its (normalised) e-mail.
 """
 
 from __future__ import annotations
@@ -134,6 +138,13 @@ class RecipientAdmin(TranslationAdmin):
 
 
 # The data subject and everything held on them.
+
+
+class ErasureThroughDataMapOnly:
+    """No delete view, delete action or inline deletion for personal data (module docstring)."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -264,7 +275,7 @@ def _cell(value: Any, empty: str) -> Any:
 
 
 @admin.register(DataSubject)
-class DataSubjectAdmin(PersonalDataMixin, admin.ModelAdmin):
+class DataSubjectAdmin(ErasureThroughDataMapOnly, PersonalDataMixin, admin.ModelAdmin):
     change_form_template = "admin/subjects/datasubject/change_form.html"
     list_display = (
         "id",
@@ -281,8 +292,8 @@ class DataSubjectAdmin(PersonalDataMixin, admin.ModelAdmin):
     search_help_text = _("Search by e-mail address, name, phone or postal code.")
     date_hierarchy = "created_at"
     ordering = ("-id",)
-    raw_id_fields = ("user",)
-    readonly_fields = ("created_at", "last_activity_at")
+    # Read-only: shown as a link to the login's admin page (linking is the sign-up flow's).
+    readonly_fields = ("user", "created_at", "last_activity_at")
     fieldsets = (
         (None, {"fields": ("email", "first_name", "last_name", "preferred_language")}),
         (_("Address and phone"), {"fields": ("phone", "street", "postal_code", "city", "country")}),
@@ -293,21 +304,12 @@ class DataSubjectAdmin(PersonalDataMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ("subjects/admin_personal_data.css",)}
 
-    def has_delete_permission(self, request: HttpRequest, obj: DataSubject | None = None) -> bool:
-        # Erasure through the data map only (subject_erase): holds, keep rules, a receipt.
-        return False
-
     def get_form(self, request: HttpRequest, obj: DataSubject | None = None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.base_fields["email"].help_text = _(
             "Stored trimmed and in lower case; unique whatever the case."
         )
         return form
-
-    def save_model(self, request: HttpRequest, obj: DataSubject, form, change: bool) -> None:
-        # Stored normalised (DataSubject docstring); the unique constraint is on Lower(email).
-        obj.email = obj.email.strip().lower()
-        super().save_model(request, obj, form, change)
 
     def render_change_form(
         self,
@@ -334,7 +336,7 @@ class DataSubjectAdmin(PersonalDataMixin, admin.ModelAdmin):
 # e-mail and name): there may be 100,000 of them, and their names never appear in __str__.
 
 
-class SubjectDataAdmin(admin.ModelAdmin):
+class SubjectDataAdmin(ErasureThroughDataMapOnly, admin.ModelAdmin):
     raw_id_fields = ("subject",)
     list_select_related = ("subject",)
     show_full_result_count = False
@@ -381,6 +383,8 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     fields = ("product_code", "description", "quantity", "unit_price")
+    # Lines stay with their order, which stays in the books.
+    can_delete = False
 
 
 @admin.register(Order)
@@ -407,13 +411,9 @@ class OrderAdmin(SubjectDataAdmin):
     readonly_fields = ("anonymised_at",)
     inlines = (OrderLineInline,)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        # Orders stay in the books for the accounting period; erasure anonymises them.
-        return False
-
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
+class OrderLineAdmin(ErasureThroughDataMapOnly, admin.ModelAdmin):
     list_display = ("id", "order", "product_code", "description", "quantity", "unit_price")
     list_select_related = ("order",)
     search_fields = ("order__number", "product_code", "description")
@@ -489,6 +489,8 @@ class HoldActiveFilter(admin.SimpleListFilter):
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(SubjectDataAdmin):
+    """A hold is released (released_at), never deleted: it is the record of why data stayed."""
+
     list_display = (
         "id",
         "legal_reference",
@@ -504,10 +506,6 @@ class LegalHoldAdmin(SubjectDataAdmin):
     search_fields = ("legal_reference", "authority", "subject__email")
     date_hierarchy = "placed_at"
     readonly_fields = ("placed_at", "placed_by")
-
-    def has_delete_permission(self, request: HttpRequest, obj: LegalHold | None = None) -> bool:
-        # A hold is released (released_at), never deleted: it is the record of why data stayed.
-        return False
 
     def save_model(self, request: HttpRequest, obj: LegalHold, form, change: bool) -> None:
         if not change:

@@ -46,6 +46,7 @@ class KeepReason(models.TextChoices):
     OPEN_CONTACT_REQUEST = "open_contact_request", _("a request still being answered (§2.2)")
     OPEN_APPLICATION = "open_application", _("an application still being considered (§2.7)")
     LINKED_DATA_KEPT = "linked_data_kept", _("other data about the person that is kept")
+    STAFF_LOGIN = "staff_login", _("a staff login, which erasure never deletes")
 
 
 class RowAction(enum.StrEnum):
@@ -184,14 +185,6 @@ class DataMap:
         unknown = set(provided) - names
         if unknown:
             raise ValueError(f"{model._meta.label}: provided fields {unknown} are not exported")
-        erasure = erasure or Delete()
-        anonymiser = anonymise or (erasure if isinstance(erasure, Anonymise) else None)
-        if anonymiser is None and any(r.action == RowAction.ANONYMISE for r in keep):
-            raise ValueError(f"{model._meta.label}: a keep rule anonymises, but how is not said")
-        if anonymiser is not None and subject_path.split("__", 1)[0] not in anonymiser.values:
-            raise ValueError(
-                f"{model._meta.label}: anonymising must unlink {subject_path.split('__')[0]!r}"
-            )
         category = Category(
             key=key,
             model=model,
@@ -200,11 +193,17 @@ class DataMap:
             subject_path=subject_path,
             fields=export_fields,
             provided=frozenset(provided),
-            erasure=erasure,
+            erasure=erasure or Delete(),
             anonymise=anonymise,
             keep=tuple(keep),
             order_by=tuple(order_by),
         )
+        anonymiser = category.anonymiser
+        if anonymiser is None and any(r.action == RowAction.ANONYMISE for r in keep):
+            raise ValueError(f"{model._meta.label}: a keep rule anonymises, but how is not said")
+        link = subject_path.split("__", 1)[0]
+        if anonymiser is not None and link not in anonymiser.values:
+            raise ValueError(f"{model._meta.label}: anonymising must unlink {link!r}")
         self._categories[key] = category
         self._by_model[model] = category
         return category
@@ -224,12 +223,6 @@ class DataMap:
         """Children before parents: deepest path first, the subject itself last."""
         registered = list(self._categories.values())
         return sorted(registered, key=lambda c: (-c.depth, -registered.index(c)))
-
-    def category(self, key: str) -> Category:
-        return self._categories[key]
-
-    def category_for(self, model: type[models.Model]) -> Category | None:
-        return self._by_model.get(model)
 
     def is_declared(self, model: type[models.Model]) -> bool:
         return model in self._by_model or model in self._no_personal_data
@@ -262,8 +255,8 @@ datamap = DataMap()
 def path_to_subject(model: type[models.Model], *, max_depth: int = 4) -> str | None:
     """The shortest lookup from `model` to `DataSubject`, or None if it has none.
 
-    Follows foreign keys and one-to-one links in both directions of a one-to-one (a login
-    reaches its subject through the reverse one-to-one `data_subject`), never many-to-many.
+    Follows foreign keys, many-to-many fields, and one-to-one links in both directions (a
+    login reaches its subject through the reverse one-to-one `data_subject`).
     """
     from subjects.models import DataSubject
 
@@ -275,8 +268,10 @@ def path_to_subject(model: type[models.Model], *, max_depth: int = 4) -> str | N
         next_frontier = []
         for current, path in frontier:
             for relation in current._meta.get_fields(include_hidden=False):
-                if not relation.is_relation or relation.many_to_many or relation.one_to_many:
+                if not relation.is_relation or relation.one_to_many:
                     continue
+                if relation.many_to_many and not getattr(relation, "concrete", False):
+                    continue  # a reverse many-to-many: the owning side is walked instead
                 target = relation.related_model
                 if target is None or target in seen:
                     continue

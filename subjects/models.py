@@ -8,10 +8,11 @@ in the data map. `__str__` never shows personal data (STYLE.md §5): it names th
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Length, Lower
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from velux_privacy.models import normalise_email
 
 
 class LegalBasis(models.TextChoices):
@@ -189,7 +190,11 @@ class DataSubject(models.Model):
         verbose_name = _("data subject")
         verbose_name_plural = _("data subjects")
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="subjects_datasubject_email_ci_unique")
+            models.UniqueConstraint(
+                Lower("email"),
+                name="subjects_datasubject_email_ci_unique",
+                violation_error_message=_("A data subject with this e-mail address exists."),
+            )
         ]
         indexes = [models.Index(fields=["last_activity_at"], name="subjects_ds_last_activity")]
 
@@ -199,6 +204,9 @@ class DataSubject(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self) -> None:
+        self.email = normalise_email(self.email)
 
 
 class BusinessContact(models.Model):
@@ -277,7 +285,7 @@ class Order(models.Model):
     """§2.3: a customer order. Kept, anonymised, for the statutory accounting period.
 
     Only the card brand and its last four digits are ever stored, never a card number: the
-    column holds four characters at most (a database constraint on every backend).
+    column holds nothing or exactly four digits (a database constraint on every backend).
     """
 
     class Status(models.TextChoices):
@@ -328,7 +336,8 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.CheckConstraint(
-                condition=LessThanOrEqual(Length("payment_card_last4"), 4),
+                condition=models.Q(payment_card_last4="")
+                | models.Q(payment_card_last4__regex=r"^[0-9]{4}$"),
                 name="subjects_order_card_last4_only",
             )
         ]
@@ -496,7 +505,8 @@ class LegalHold(models.Model):
     """§2.8: data that must be kept because the law requires it. While active, nothing about
     the subject is erased, by request or by schedule."""
 
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="legal_holds")
+    # PROTECT: deleting a subject never silently removes what the law says must stay.
+    subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="legal_holds")
     legal_reference = models.CharField(_("legal reference"), max_length=200)
     reason = models.TextField(_("reason"))
     authority = models.CharField(_("authority"), max_length=200, blank=True)

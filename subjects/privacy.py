@@ -18,18 +18,32 @@ from subjects.models import (
     PurposeCode,
     SurveyResponse,
 )
-from velux_privacy.calendar import years_before
+from velux_privacy.calendar import local_date
 
 P = PurposeCode
 
 
-def _accounting_cutoff(context):
-    return years_before(context.now, settings.ACCOUNTING_RETENTION_YEARS)
-
-
 def _order_in_books(prefix: str = ""):
-    """Orders delivered, closed or cancelled within the statutory accounting period."""
-    return lambda context: Q(**{f"{prefix}placed_at__gte": _accounting_cutoff(context)})
+    """Orders still in the books: accounting documents are kept 7 years from 1 January after
+    the year they belong to (Art. III.88 WER; the financial year is the calendar year). An
+    order belongs to the year of its delivery, or of its placing when it was never delivered.
+    Years are Brussels years (dates of law, DESIGN.md)."""
+
+    def rows(context):
+        first_year_kept = local_date(context.now).year - settings.ACCOUNTING_RETENTION_YEARS
+        delivered_since = {f"{prefix}delivered_at__year__gte": first_year_kept}
+        placed_since = {
+            f"{prefix}delivered_at__isnull": True,
+            f"{prefix}placed_at__year__gte": first_year_kept,
+        }
+        return Q(**delivered_since) | Q(**placed_since)
+
+    return rows
+
+
+def _contract_in_force(context):
+    today = local_date(context.now)
+    return Q(contract_end__gte=today) | Q(contract_start__isnull=False, contract_end__isnull=True)
 
 
 datamap.register(
@@ -71,8 +85,12 @@ datamap.register(
     label=_("login"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="data_subject",
-    fields=["email", "date_joined", "last_login"],
-    provided=["email"],
+    fields=["email", "first_name", "last_name", "date_joined", "last_login"],
+    provided=["email", "first_name", "last_name"],
+    # Staff logins have no data subject (DESIGN.md); should one be linked, erasure keeps it.
+    keep=[
+        KeepRule(KeepReason.STAFF_LOGIN, lambda c: Q(is_staff=True) | Q(is_superuser=True)),
+    ],
 )
 
 datamap.register(
@@ -210,10 +228,13 @@ datamap.register(
     order_by=["-placed_at"],
 )
 
+# Cookie and device identifiers and the browsing they track are collected only with consent
+# (§2.5; tracking cookies need consent): they serve commercial communication alone, so the
+# unsubscribe purge erases them. §2.4 may use them only while that consent lasts.
 datamap.register(
     DeviceIdentifier,
     key="device_identifiers",
-    purposes=[P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT],
+    purposes=[P.COMMERCIAL_COMMUNICATION],
     subject_path="subject",
     fields=["kind", "value", "first_seen_at", "last_seen_at"],
 )
@@ -222,9 +243,10 @@ datamap.register(
     BrowsingEvent,
     key="browsing_history",
     label=_("browsing history"),
-    purposes=[P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT],
+    purposes=[P.COMMERCIAL_COMMUNICATION],
     subject_path="subject",
-    fields=["occurred_at", "event_type", "path", ("device__value", _("device identifier"))],
+    # Not the device's identifier: nothing yet guarantees the device is this person's own.
+    fields=["occurred_at", "event_type", "path"],
     order_by=["-occurred_at"],
 )
 
@@ -277,8 +299,9 @@ datamap.register_subject_hold(
     lambda subject: LegalHold.objects.filter(subject=subject, released_at__isnull=True).exists(),
 )
 
-# Staff actions in the admin log: staff logins have no data subject, and object names in the
-# log are ids only (no personal data in __str__, STYLE.md §5).
+# Staff actions in the admin log: written by staff logins, which have no data subject. An
+# entry names the object it is about (allauth's EmailAddress by its e-mail): erasure re-labels
+# the entries about every row it deletes or anonymises (subjects.services).
 datamap.declare_no_personal_data(
-    "admin.LogEntry", why="written by staff logins, which have no data subject"
+    "admin.LogEntry", why="staff actions; erasure re-labels the entries about erased rows"
 )

@@ -12,9 +12,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from subjects.datamap import (
     Anonymise,
@@ -24,9 +28,19 @@ from subjects.datamap import (
     RowAction,
     datamap,
 )
-from subjects.models import DataSubject
+from subjects.models import DataSubject, PurposeCode
+from velux_privacy.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
+# Subject-wide holds a caller may pass over: an erasure request does not block itself. Never a
+# legal hold (GDPR Art. 17(3)(b)).
+IGNORABLE_HOLDS = frozenset({KeepReason.OPEN_RIGHTS_REQUEST})
+
+
+class ErasureRefused(DomainError):
+    code = "erasure_refused"
+    default_message = _("This erasure cannot be carried out as asked.")
 
 
 @dataclass
@@ -56,6 +70,7 @@ class ErasureSummary:
     categories: dict[str, CategoryOutcome]
     subject_deleted: bool
     held_by: tuple[str, ...] = ()  # subject-wide holds that stopped all erasure
+    already_erased: bool = False  # the subject was gone before this run (a retried task)
 
     @property
     def rows_deleted(self) -> int:
@@ -73,6 +88,7 @@ class ErasureSummary:
         """The summary without personal data: fit for a deletion receipt."""
         return {
             "subject_deleted": self.subject_deleted,
+            "already_erased": self.already_erased,
             "held_by": list(self.held_by),
             "categories": {key: o.as_dict() for key, o in self.categories.items()},
         }
@@ -90,14 +106,26 @@ def subject_erase(
 
     purposes: erase only categories whose every purpose is among these (e.g. only what served
     marketing, for the unsubscribe purge); None erases every category.
-    ignore_holds: subject-wide hold reasons the caller may pass over (an erasure request does
-    not block itself).
+    ignore_holds: subject-wide hold reasons the caller may pass over (only those in
+    IGNORABLE_HOLDS: an erasure request does not block itself; a legal hold always does).
 
-    While a subject-wide hold applies nothing is touched. Otherwise each category's keep rules
-    decide rows kept as they are or only anonymised; the rest is erased by the category's
-    strategy. The subject row itself goes last, and only when nothing kept still points to it.
-    Returns a summary per category without personal data. One transaction.
+    The subject's row is locked first, so a hold or an order added meanwhile waits for the
+    erasure to end. While a subject-wide hold applies nothing is touched. Otherwise each
+    category's keep rules decide rows kept as they are or only anonymised; the rest is erased
+    by the category's strategy, and admin log entries about erased rows are re-labelled. The
+    subject row itself goes last, and only when nothing kept still points to it. Returns a
+    summary per category without personal data (`already_erased` when the subject was gone
+    already). One transaction. Raises ErasureRefused for a hold that may not be passed over or
+    an unknown purpose.
     """
+    if set(ignore_holds) - IGNORABLE_HOLDS:
+        raise ErasureRefused(code="hold_not_ignorable")
+    if purposes is not None and set(purposes) - set(PurposeCode.values):
+        raise ErasureRefused(code="unknown_purpose")
+    locked = DataSubject.objects.select_for_update().filter(pk=subject.pk).first()
+    if locked is None:
+        return ErasureSummary(subject.pk, {}, subject_deleted=False, already_erased=True)
+    subject = locked
     context = ErasureContext(
         subject=subject, now=now or timezone.now(), ignore_holds=frozenset(ignore_holds)
     )
@@ -128,14 +156,15 @@ def subject_erase(
             outcome.deleted = _delete(category, category.rows_for(subject))
             subject_deleted = outcome.deleted > 0
         outcomes[category.key] = outcome
+    summary = ErasureSummary(subject.pk, outcomes, subject_deleted=subject_deleted)
     logger.info(
         "erased subject %s: %s deleted, %s anonymised, %s kept",
         subject.pk,
-        sum(o.deleted for o in outcomes.values()),
-        sum(o.anonymised for o in outcomes.values()),
-        sum(o.kept_total for o in outcomes.values()),
+        summary.rows_deleted,
+        summary.rows_anonymised,
+        summary.rows_kept,
     )
-    return ErasureSummary(subject.pk, outcomes, subject_deleted=subject_deleted)
+    return summary
 
 
 def _hold_everything(category: Category, context: ErasureContext, reason: str) -> CategoryOutcome:
@@ -179,10 +208,22 @@ def _anonymise(category: Category, rows: QuerySet, context: ErasureContext) -> i
     pks = list(rows.values_list("pk", flat=True))
     if not pks:
         return 0
-    values = category.anonymiser.resolve(context)
-    return category.model._default_manager.filter(pk__in=pks).update(**values)
+    anonymised = category.model._default_manager.filter(pk__in=pks)
+    _relabel_admin_log(category, anonymised)
+    return anonymised.update(**category.anonymiser.resolve(context))
 
 
 def _delete(category: Category, rows: QuerySet) -> int:
+    _relabel_admin_log(category, rows)
     _total, per_model = rows.delete()
     return per_model.get(category.model._meta.label, 0)
+
+
+def _relabel_admin_log(category: Category, rows: QuerySet) -> None:
+    """Admin log entries name their object by its __str__, which for some models (allauth's
+    EmailAddress) is personal data: the entries about erased rows keep only the row's id."""
+    content_type = ContentType.objects.get_for_model(category.model)
+    row_ids = rows.annotate(log_object_id=Cast("pk", CharField())).values("log_object_id")
+    LogEntry.objects.filter(content_type=content_type, object_id__in=row_ids).update(
+        object_repr="[erased]"
+    )

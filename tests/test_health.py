@@ -1,4 +1,4 @@
-"""GET /healthz: the state of the database, and of the cache and broker when configured."""
+"""GET or HEAD /healthz: the state of the database, and of the cache and broker when configured."""
 
 import pytest
 from django.db import OperationalError
@@ -58,6 +58,16 @@ def test_health_reveals_no_configuration(client):
 
     for secret in ("sqlite", "postgres", "redis://", "127.0.0.1", "SECRET"):
         assert secret not in body
+
+
+def test_health_answers_head_like_get_without_a_body(client, settings):
+    settings.REDIS_URL = ""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    response = client.head("/healthz")
+
+    assert response.status_code == 200
+    assert response.content == b""
 
 
 def test_health_refuses_other_methods(client):

@@ -8,13 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from velux_privacy.models import User
-
-
-def _normalised_email(value: str) -> str:
-    # The same normalisation as UserManager and allauth: `unique` on the column is then
-    # case-insensitive in effect (velux_privacy/models.py).
-    return value.strip().lower()
+from velux_privacy.models import User, normalise_email
 
 
 class LoginCreationForm(AdminUserCreationForm):
@@ -23,7 +17,8 @@ class LoginCreationForm(AdminUserCreationForm):
         fields = ("email",)
 
     def clean_email(self) -> str:
-        return _normalised_email(self.cleaned_data["email"])
+        # As UserManager does: `unique` on the column is then case-insensitive in effect.
+        return normalise_email(self.cleaned_data["email"])
 
 
 class LoginChangeForm(UserChangeForm):
@@ -32,7 +27,8 @@ class LoginChangeForm(UserChangeForm):
         fields = "__all__"
 
     def clean_email(self) -> str:
-        return _normalised_email(self.cleaned_data["email"])
+        # As UserManager does: `unique` on the column is then case-insensitive in effect.
+        return normalise_email(self.cleaned_data["email"])
 
 
 @admin.register(User)

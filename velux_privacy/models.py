@@ -3,13 +3,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def normalise_email(email: str) -> str:
+    """The one normalisation of e-mail addresses, for logins and data subjects alike
+    (DESIGN.md: trimmed, lower-cased), so uniqueness is case-insensitive."""
+    return email.strip().lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
         if not email:
             raise ValueError("A login needs an e-mail address")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalise_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

@@ -22,11 +22,20 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
+_BOOLEANS = {
+    **dict.fromkeys(("true", "1", "yes", "on"), True),
+    **dict.fromkeys(("false", "0", "no", "off"), False),
+}
+
+
 def _env_bool(name: str, default: bool) -> bool:
-    try:
-        return env.bool(name, default=default)
-    except ValueError as error:  # pragma: no cover - depends on the environment
-        raise ImproperlyConfigured(f"{name} must be true or false") from error
+    # Strict, unlike env.bool, which reads every unknown word ("maybe", "treu") as false.
+    value = env.str(name, default="").strip().lower()
+    if not value:
+        return default
+    if value not in _BOOLEANS:
+        raise ImproperlyConfigured(f"{name} must be true or false")
+    return _BOOLEANS[value]
 
 
 def _env_int(name: str, default: int) -> int:
@@ -34,6 +43,41 @@ def _env_int(name: str, default: int) -> int:
         return env.int(name, default=default)
     except ValueError as error:
         raise ImproperlyConfigured(f"{name} must be a whole number") from error
+
+
+def _url_scheme(url: str) -> str:
+    """The scheme of `scheme://…`, lower-cased; empty when the value has no `://`."""
+    scheme, separator, _ = url.partition("://")
+    return scheme.lower() if separator else ""
+
+
+def _env_url(name: str, schemes: tuple[str, ...]) -> str:
+    """An optional URL (empty when unset) whose scheme is one of `schemes`."""
+    url = env.str(name, default="")
+    if url and _url_scheme(url) not in schemes:
+        expected = ", ".join(f"{scheme}://" for scheme in schemes)
+        raise ImproperlyConfigured(f"{name} must be a URL starting with one of {expected}")
+    return url
+
+
+def _env_database(name: str, default: str) -> dict:
+    # env.db only warns on an unknown URL and returns {}, which Django fills with its dummy
+    # backend; a scheme django-environ does not know would be taken as an ENGINE path.
+    url = env.str(name, default=default)
+    try:
+        config = env.db_url_config(url) if _url_scheme(url) in env.DB_SCHEMES else {}
+    except ValueError:  # e.g. a port that is not a number
+        config = {}
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured(f"{name} is not a valid database URL")
+    return config
+
+
+def _env_email(name: str, default: str) -> dict:
+    try:
+        return env.email_url(name, default=default)
+    except (ImproperlyConfigured, ValueError) as error:
+        raise ImproperlyConfigured(f"{name} is not a valid e-mail URL") from error
 
 
 def _required_secret(name: str, development_default: str) -> str:
@@ -109,15 +153,21 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {"default": _env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", _env_int("CONN_MAX_AGE", 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = _env_url("REDIS_URL", ("redis", "rediss"))
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Passed to redis-py's connection pool: a Redis that never answers fails a request
+            # (and /healthz) in 2 s; redis-py's own 5 s would outlast Docker's 5 s check.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -176,13 +226,13 @@ STORAGES = {
 }
 
 # e.g. smtp+tls://user:password@host:587, filemail:///path, consolemail:// (the default).
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+vars().update(_env_email("EMAIL_URL", "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="VELUX Belgium <privacy@velux.be>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. Without a broker every task runs eagerly in-process; status lives in the database,
 # so no result backend is configured (DESIGN.md).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = _env_url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "pyamqp", "memory"))
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:

@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from subjects.models import Purpose
 from velux_privacy.celery import app as celery_app
@@ -38,9 +38,11 @@ def _broker_up() -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness of the parts the portal needs: 200 when all are up, 503 naming what is down.
+
+    GET or HEAD (require_safe), so load balancers that probe with HEAD work too.
 
     The cache and the broker are checked only when configured (REDIS_URL, CELERY_BROKER_URL).
     No login needed; the answer names parts, never their addresses or errors.

@@ -10,10 +10,26 @@ from django.urls import reverse
 from django.utils import timezone
 from modeltranslation.utils import get_translation_fields
 
-from subjects.models import DataSubject, LegalBasis, LegalHold, Purpose, PurposeCode
+from subjects.models import (
+    Application,
+    ContactRequest,
+    DataSubject,
+    LegalBasis,
+    LegalHold,
+    Order,
+    OrderLine,
+    Purpose,
+    PurposeCode,
+    Recipient,
+)
 from tests.subjects.factories import (
+    ApplicationFactory,
     BrowsingEventFactory,
+    BusinessContactFactory,
+    ContactRequestFactory,
     DataSubjectFactory,
+    DeviceIdentifierFactory,
+    LegalHoldFactory,
     OrderFactory,
     OrderLineFactory,
     SurveyResponseFactory,
@@ -26,6 +42,11 @@ SUBJECTS_ADMINS = sorted(
     (model for model in admin.site._registry if model._meta.app_label == "subjects"),
     key=lambda model: model._meta.model_name,
 )
+
+
+# Erasure goes through subject_erase (holds, keep rules, a receipt): no admin deletes these.
+# The recipient register is not personal data; its rows may be deleted.
+UNDELETABLE_ADMINS = [model for model in SUBJECTS_ADMINS if model is not Recipient]
 
 
 def _url(model, view: str, *args) -> str:
@@ -223,6 +244,54 @@ def test_subject_add_page_has_no_personal_data_section(staff_client):
     assert "Personal data held, by purpose" not in response.content.decode()
 
 
+def test_subject_with_the_same_email_in_another_case_is_refused_in_the_admin(staff_client):
+    first = staff_client.post(
+        _url(DataSubject, "add"),
+        {"email": "Anna@Example.COM ", "preferred_language": "nl", "country": "BE"},
+    )
+    second = staff_client.post(
+        _url(DataSubject, "add"),
+        {"email": "ANNA@example.com", "preferred_language": "fr", "country": "BE"},
+    )
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    form = second.context["adminform"].form
+    assert form.non_field_errors() == ["A data subject with this e-mail address exists."]
+    assert list(DataSubject.objects.values_list("email", flat=True)) == ["anna@example.com"]
+
+
+def test_subject_login_is_shown_as_a_link_to_the_login(staff_client):
+    login = User.objects.create_user(email="customer@example.com")
+    subject = DataSubjectFactory(email="customer@example.com", user=login)
+
+    response = staff_client.get(_url(DataSubject, "change", subject.pk))
+
+    link = f'<a href="{_url(User, "change", login.pk)}">Login #{login.pk}</a>'
+    assert link in response.content.decode()
+    assert "user" not in response.context["adminform"].form.fields
+
+
+@pytest.mark.parametrize("linked", [False, True], ids=["no login", "own login"])
+def test_subject_login_cannot_be_changed_in_the_admin(staff_client, admin_user, linked):
+    own_login = User.objects.create_user(email="customer@example.com") if linked else None
+    subject = DataSubjectFactory(email="customer@example.com", user=own_login)
+
+    response = staff_client.post(
+        _url(DataSubject, "change", subject.pk),
+        {
+            "email": "customer@example.com",
+            "preferred_language": "nl",
+            "country": "BE",
+            "user": admin_user.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    subject.refresh_from_db()
+    assert subject.user == own_login
+
+
 def test_subject_added_in_the_admin_is_stored_with_a_normalised_email(staff_client):
     response = staff_client.post(
         _url(DataSubject, "add"),
@@ -235,21 +304,75 @@ def test_subject_added_in_the_admin_is_stored_with_a_normalised_email(staff_clie
     ]
 
 
-@pytest.mark.parametrize("model", [DataSubject, LegalHold])
-def test_subjects_and_legal_holds_cannot_be_deleted_in_the_admin(staff_client, model):
-    subject = DataSubjectFactory()
-    obj = (
-        subject
-        if model is DataSubject
-        else LegalHold.objects.create(
-            subject=subject, legal_reference="Art. 10 WIB 92", reason="Fiscal inquiry"
-        )
-    )
+def _undeletable_row(model):
+    """A row the data map keeps: held, open, under contract or in the books where it can be."""
+    today = timezone.localdate()
+    if model is Purpose:
+        return _purpose(PurposeCode.CUSTOMERS, "Customers")
+    if model is DataSubject:
+        return DataSubjectFactory()
+    if model is LegalHold:
+        return LegalHoldFactory()
+    if model is Order:
+        return OrderFactory(status=Order.Status.OPEN)
+    if model is OrderLine:
+        return OrderLineFactory(order=OrderFactory(status=Order.Status.OPEN))
+    factories = {
+        "application": lambda: ApplicationFactory(status=Application.Status.RECEIVED),
+        "browsingevent": BrowsingEventFactory,
+        "businesscontact": lambda: BusinessContactFactory(
+            contract_start=today - timedelta(days=30), contract_end=None
+        ),
+        "contactrequest": lambda: ContactRequestFactory(status=ContactRequest.Status.OPEN),
+        "deviceidentifier": DeviceIdentifierFactory,
+        "surveyresponse": SurveyResponseFactory,
+    }
+    row = factories[model._meta.model_name]()
+    if hasattr(row, "subject"):
+        LegalHoldFactory(subject=row.subject)
+    return row
+
+
+@pytest.mark.parametrize("model", UNDELETABLE_ADMINS, ids=lambda model: model._meta.model_name)
+def test_personal_data_cannot_be_deleted_in_the_admin(staff_client, model):
+    obj = _undeletable_row(model)
 
     response = staff_client.post(_url(model, "delete", obj.pk), {"post": "yes"})
 
     assert response.status_code == 403
     assert model.objects.filter(pk=obj.pk).exists()
+
+
+@pytest.mark.parametrize("model", UNDELETABLE_ADMINS, ids=lambda model: model._meta.model_name)
+def test_personal_data_changelists_offer_no_delete_action(staff_client, model):
+    _undeletable_row(model)
+
+    response = staff_client.get(_url(model, "changelist"))
+
+    action_form = response.context["action_form"]
+    actions = [] if action_form is None else dict(action_form.fields["action"].choices)
+    assert "delete_selected" not in actions
+
+
+def test_recipients_may_be_deleted_in_the_admin(staff_client):
+    recipient = Recipient.objects.create(
+        name="Drukkerij Peeters", category=Recipient.Category.SUBCONTRACTORS, role="processor"
+    )
+
+    response = staff_client.post(_url(Recipient, "delete", recipient.pk), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Recipient.objects.filter(pk=recipient.pk).exists()
+
+
+def test_order_lines_cannot_be_deleted_from_their_order(staff_client):
+    line = OrderLineFactory(order=OrderFactory(status=Order.Status.OPEN))
+
+    response = staff_client.get(_url(Order, "change", line.order.pk))
+
+    [lines] = response.context["inline_admin_formsets"]
+    assert lines.formset.model is OrderLine
+    assert lines.formset.can_delete is False
 
 
 def test_legal_hold_added_in_the_admin_records_who_placed_it(staff_client, admin_user):

@@ -3,6 +3,8 @@
 import copy
 
 import pytest
+from django.db import models
+from django.test.utils import isolate_apps
 
 from subjects.datamap import Anonymise, DataMap, datamap, path_to_subject, unmapped_models
 from subjects.models import BrowsingEvent, DataSubject, Order, OrderLine
@@ -92,3 +94,17 @@ def test_erasure_order_puts_children_before_parents_and_the_subject_last():
     assert keys[-1] == "identity"
     assert keys.index("order_lines") < keys.index("orders")
     assert keys.index("login_email_addresses") < keys.index("login")
+
+
+@isolate_apps("subjects")
+def test_a_many_to_many_link_to_subjects_is_a_path_too():
+    class Mailing(models.Model):
+        recipients = models.ManyToManyField(DataSubject)
+
+        class Meta:
+            app_label = "subjects"
+
+        def __str__(self) -> str:
+            return f"Mailing #{self.pk}"
+
+    assert path_to_subject(Mailing) == "recipients"

@@ -6,14 +6,27 @@ import io
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from subjects.datamap import datamap
 from subjects.management.commands.seed_demo import INSERT_ORDER
-from subjects.models import DataSubject, Order
-from tests.subjects.factories import DataSubjectFactory
+from subjects.models import DataSubject, LegalHold, Order
+from tests.subjects.factories import (
+    ApplicationFactory,
+    BrowsingEventFactory,
+    BusinessContactFactory,
+    ContactRequestFactory,
+    DataSubjectFactory,
+    DeviceIdentifierFactory,
+    LegalHoldFactory,
+    OrderFactory,
+    OrderLineFactory,
+    SurveyResponseFactory,
+    UserFactory,
+)
 from velux_privacy.models import User
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +94,9 @@ def test_the_same_seed_on_an_empty_database_gives_the_same_people():
 
     seed("--subjects", "10", "--seed", "7")
     first = people()
+    # Orders and legal holds protect their subject from deletion.
     Order.objects.all().delete()
+    LegalHold.objects.all().delete()
     DataSubject.objects.all().delete()
     User.objects.all().delete()
     seed("--subjects", "10", "--seed", "7")
@@ -121,24 +136,114 @@ def test_dates_spread_over_three_years_and_some_people_are_inactive_for_over_two
     assert subjects.filter(last_activity_at__gt=now - dt.timedelta(days=90)).exists()
 
 
-def test_refuses_a_database_holding_a_subject_outside_demo_example():
-    DataSubjectFactory(email="lotte.peeters@example.com")
+def _login_with_another_address() -> None:
+    login = UserFactory(email="lotte.peeters.1@demo.example")
+    EmailAddress.objects.create(user=login, email="lotte.peeters@example.com", verified=True)
 
-    with pytest.raises(CommandError, match=r"e-mail is not @demo\.example") as refused:
+
+SUBJECT_OUTSIDE_DEMO = r"data subjects whose e-mail is not @demo\.example"
+ANONYMISED_ORDER = r"orders with no data subject \(anonymised orders\)"
+# Data seed_demo did not make, and the reason its refusal gives.
+NON_DEMO_DATA = [
+    pytest.param(
+        lambda: DataSubjectFactory(email="lotte.peeters@example.com"),
+        SUBJECT_OUTSIDE_DEMO,
+        id="subject",
+    ),
+    pytest.param(
+        lambda: User.objects.create_superuser("dpo@velux.example", "a long passphrase 42"),
+        r"logins whose e-mail is not @demo\.example",
+        id="staff_login",
+    ),
+    pytest.param(
+        _login_with_another_address,
+        r"login e-mail addresses not at @demo\.example",
+        id="login_email_address",
+    ),
+    pytest.param(lambda: OrderFactory(subject=None), ANONYMISED_ORDER, id="anonymised_order"),
+    pytest.param(
+        lambda: OrderLineFactory(order__subject=None),
+        ANONYMISED_ORDER,
+        id="line_of_anonymised_order",
+    ),
+    *(
+        pytest.param(factory, SUBJECT_OUTSIDE_DEMO, id=factory._meta.model.__name__)
+        for factory in (
+            BusinessContactFactory,
+            ContactRequestFactory,
+            OrderFactory,
+            OrderLineFactory,
+            DeviceIdentifierFactory,
+            BrowsingEventFactory,
+            SurveyResponseFactory,
+            ApplicationFactory,
+            LegalHoldFactory,
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize(("make_data", "reason"), NON_DEMO_DATA)
+def test_refuses_a_database_holding_data_that_is_not_demo_data(make_data, reason):
+    make_data()
+    before = row_counts()
+
+    with pytest.raises(CommandError, match=reason) as refused:
         seed("--subjects", "5")
 
-    assert "--allow-non-demo-data" in str(refused.value)
-    assert DataSubject.objects.count() == 1
-    assert not User.objects.exists()
+    message = str(refused.value)
+    assert "does not look like a demo database, so no demo data was added" in message
+    assert "--allow-non-demo-data" in message
+    assert row_counts() == before
 
 
-def test_allow_non_demo_data_adds_demo_people_beside_the_others():
-    DataSubjectFactory(email="lotte.peeters@example.com")
+@pytest.mark.parametrize(("make_data", "reason"), NON_DEMO_DATA)
+def test_allow_non_demo_data_adds_demo_people_beside_any_other_data(make_data, reason):
+    make_data()
+    before = row_counts()
 
     seed("--subjects", "5", "--allow-non-demo-data")
 
     assert DataSubject.objects.filter(email__endswith="@demo.example").count() == 5
-    assert DataSubject.objects.filter(email="lotte.peeters@example.com").exists()
+    assert DataSubject.objects.count() == before["DataSubject"] + 5
+
+
+def test_the_refusal_names_every_kind_of_data_found():
+    DataSubjectFactory(email="lotte.peeters@example.com")
+    OrderFactory(subject=None)
+
+    with pytest.raises(CommandError) as refused:
+        seed("--subjects", "5")
+
+    assert str(refused.value).startswith(
+        "This database holds data subjects whose e-mail is not @demo.example; "
+        "orders with no data subject (anonymised orders): "
+    )
+
+
+def test_demo_orders_anonymised_by_erasure_are_still_demo_data():
+    seed("--subjects", "5")
+    Order.objects.update(subject=None, anonymised_at=timezone.now())
+
+    seed("--subjects", "5")
+
+    assert DataSubject.objects.count() == 10
+
+
+def test_only_an_orders_link_to_its_subject_may_be_empty():
+    """The refusal trusts foreign keys: each seeded row but a subject or login points, by a
+    link that cannot be empty, at another seeded row; an order's subject is the exception."""
+    categories = {category.model: category for category in datamap.categories()}
+    empty_links = set()
+    for model in INSERT_ORDER:
+        if model in (DataSubject, User):
+            continue
+        link = model._meta.get_field(categories[model].subject_path.split("__")[0])
+        assert link.related_model in INSERT_ORDER
+        if link.null:
+            empty_links.add(f"{model.__name__}.{link.name}")
+
+    assert empty_links == {"Order.subject"}
 
 
 def test_if_empty_does_nothing_once_demo_subjects_exist():

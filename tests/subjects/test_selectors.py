@@ -72,18 +72,26 @@ def test_a_limit_cuts_the_rows_shown_but_the_total_counts_all():
 
 def test_labelled_rows_show_translated_labels_and_choice_names():
     subject = DataSubjectFactory()
-    device = DeviceIdentifierFactory(subject=subject, value="cookie-abc")
-    BrowsingEventFactory(
-        subject=subject, device=device, event_type=BrowsingEvent.EventType.DOWNLOAD
-    )
+    BrowsingEventFactory(subject=subject, event_type=BrowsingEvent.EventType.DOWNLOAD)
+    OrderLineFactory(order=OrderFactory(subject=subject, number="BE-7"))
+
+    data = {c.key: c for c in subject_data_collect(subject=subject).categories}
+
+    with translation.override("en"):
+        browsing = dict(data["browsing_history"].labelled_rows()[0])
+        line = dict(data["order_lines"].labelled_rows()[0])
+    assert browsing["event"] == "download"
+    assert line["order number"] == "BE-7"
+
+
+def test_a_browsing_event_never_exports_another_persons_device():
+    subject = DataSubjectFactory()
+    other_device = DeviceIdentifierFactory(value="cookie-of-someone-else")
+    BrowsingEventFactory(subject=subject, device=other_device)
 
     data = subject_data_collect(subject=subject)
 
-    browsing = next(c for c in data.categories if c.key == "browsing_history")
-    with translation.override("en"):
-        row = dict(browsing.labelled_rows()[0])
-    assert row["event"] == "download"
-    assert row["device identifier"] == "cookie-abc"
+    assert "cookie-of-someone-else" not in repr(data.categories)
 
 
 def test_categories_are_grouped_under_each_purpose_in_policy_order():

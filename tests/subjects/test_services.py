@@ -6,20 +6,22 @@ from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.db import models
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, models, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from subjects.datamap import KeepReason, datamap
+from subjects.datamap import KeepReason, SubjectHold, datamap
 from subjects.models import (
     Application,
     ContactRequest,
     DataSubject,
-    LegalHold,
     Order,
     OrderLine,
     PurposeCode,
 )
-from subjects.services import subject_erase
+from subjects.services import ErasureRefused, subject_erase
 from tests.subjects.factories import (
     ApplicationFactory,
     BrowsingEventFactory,
@@ -33,6 +35,7 @@ from tests.subjects.factories import (
     SurveyResponseFactory,
     UserFactory,
 )
+from velux_privacy.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +92,8 @@ def _text_left_anywhere(mark: str) -> list[str]:
                 lookup = {f"{field.name}__icontains": mark}
                 if model._default_manager.filter(**lookup).exists():
                     found.append(f"{model._meta.label}.{field.name}")
+    if LogEntry.objects.filter(object_repr__icontains=mark).exists():
+        found.append("admin.LogEntry.object_repr")
     return found
 
 
@@ -145,16 +150,43 @@ def test_an_order_in_the_accounting_period_is_anonymised_and_kept():
 
 
 @pytest.mark.parametrize(
-    ("placed_at", "outcome"),
+    ("placed_at", "delivered_at", "outcome"),
     [
-        (dt.datetime(2019, 11, 25, 9, 59, tzinfo=dt.UTC), "deleted"),
-        (dt.datetime(2019, 11, 25, 10, 0, tzinfo=dt.UTC), "anonymised"),
+        # Delivered in 2018 (Brussels): in the books until 1 January 2026.
+        (
+            dt.datetime(2018, 6, 1, tzinfo=dt.UTC),
+            dt.datetime(2018, 12, 31, 22, 30, tzinfo=dt.UTC),
+            "deleted",
+        ),
+        # 23:30 UTC on New Year's Eve is already 2019 in Brussels: in the books until 2027.
+        (
+            dt.datetime(2018, 6, 1, tzinfo=dt.UTC),
+            dt.datetime(2018, 12, 31, 23, 30, tzinfo=dt.UTC),
+            "anonymised",
+        ),
+        # Placed more than seven years ago, but delivered later: it counts from the delivery.
+        (
+            dt.datetime(2018, 3, 1, tzinfo=dt.UTC),
+            dt.datetime(2020, 2, 1, tzinfo=dt.UTC),
+            "anonymised",
+        ),
+        # Never delivered (cancelled): it counts from the order date.
+        (dt.datetime(2019, 3, 1, tzinfo=dt.UTC), None, "anonymised"),
+        (dt.datetime(2018, 3, 1, tzinfo=dt.UTC), None, "deleted"),
     ],
-    ids=["a-minute-past-seven-years", "exactly-seven-years"],
+    ids=[
+        "delivered-2018",
+        "delivered-2019-in-brussels",
+        "delivered-later",
+        "placed-2019",
+        "placed-2018",
+    ],
 )
-def test_the_accounting_period_is_seven_calendar_years(placed_at, outcome):
+def test_orders_stay_in_the_books_seven_years_from_the_january_after_delivery(
+    placed_at, delivered_at, outcome
+):
     subject = DataSubjectFactory()
-    OrderFactory(subject=subject, placed_at=placed_at)
+    OrderFactory(subject=subject, placed_at=placed_at, delivered_at=delivered_at)
 
     summary = subject_erase(subject=subject, now=NOW)
 
@@ -224,31 +256,54 @@ def test_an_active_legal_hold_stops_all_erasure():
     assert len(_text_left_anywhere(MARK)) > 10
 
 
-def test_a_caller_may_pass_over_a_hold_it_is_allowed_to_ignore():
+def test_no_caller_may_pass_over_a_legal_hold():
     subject = DataSubjectFactory()
     BrowsingEventFactory(subject=subject)
     LegalHoldFactory(subject=subject, released_at=None)
 
-    summary = subject_erase(subject=subject, now=NOW, ignore_holds=[KeepReason.LEGAL_HOLD])
+    with pytest.raises(ErasureRefused) as refused:
+        subject_erase(subject=subject, now=NOW, ignore_holds=[KeepReason.LEGAL_HOLD])
 
-    assert summary.held_by == ()
-    assert summary.categories["browsing_history"].deleted == 1
-    # The hold record itself still keeps its own row, and so the subject.
-    assert summary.categories["legal_holds"].kept == {KeepReason.LEGAL_HOLD: 1}
-    assert LegalHold.objects.filter(subject=subject).count() == 1
+    assert refused.value.code == "hold_not_ignorable"
+    assert subject.browsing_events.count() == 1
 
 
-def test_erasing_only_marketing_purposes_leaves_other_purposes_alone():
+def test_an_erasure_request_may_pass_over_its_own_open_request_hold(monkeypatch):
+    holds = [SubjectHold(KeepReason.OPEN_RIGHTS_REQUEST, lambda subject: True)]
+    monkeypatch.setattr(datamap, "_holds", holds)
+    subject = DataSubjectFactory()
+    BrowsingEventFactory(subject=subject)
+
+    held = subject_erase(subject=subject, now=NOW)
+    passed = subject_erase(subject=subject, now=NOW, ignore_holds=[KeepReason.OPEN_RIGHTS_REQUEST])
+
+    assert held.held_by == (KeepReason.OPEN_RIGHTS_REQUEST,)
+    assert held.categories["browsing_history"].kept == {KeepReason.OPEN_RIGHTS_REQUEST: 1}
+    assert passed.held_by == ()
+    assert passed.subject_deleted is True
+
+
+def test_the_unsubscribe_purge_erases_only_what_served_marketing():
     subject = _person_with_everything(order_placed_at=NOW - dt.timedelta(days=30))
-    marketing = [PurposeCode.COMMERCIAL_COMMUNICATION, PurposeCode.BUSINESS_DEVELOPMENT]
 
-    summary = subject_erase(subject=subject, purposes=marketing, now=NOW)
+    summary = subject_erase(
+        subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW
+    )
 
     assert set(summary.categories) == {"device_identifiers", "browsing_history"}
     assert summary.categories["browsing_history"].deleted == 3
     assert summary.categories["device_identifiers"].deleted == 1
     assert Order.objects.filter(subject=subject).count() == 1
     assert DataSubject.objects.filter(pk=subject.pk).exists()
+
+
+def test_an_unknown_purpose_is_refused():
+    subject = DataSubjectFactory()
+
+    with pytest.raises(ErasureRefused) as refused:
+        subject_erase(subject=subject, purposes=["marketing"], now=NOW)
+
+    assert refused.value.code == "unknown_purpose"
 
 
 def test_erasing_twice_finds_nothing_left_to_do():
@@ -258,8 +313,9 @@ def test_erasing_twice_finds_nothing_left_to_do():
 
     again = subject_erase(subject=subject, now=NOW)
 
+    assert again.already_erased is True
     assert again.rows_deleted == 0
-    assert again.subject_deleted is False
+    assert again.as_dict()["already_erased"] is True
 
 
 def test_erasure_uses_the_current_time_by_default():
@@ -270,3 +326,53 @@ def test_erasure_uses_the_current_time_by_default():
 
     assert summary.categories["orders"].anonymised == 1
     assert Order.objects.get().anonymised_at is not None
+
+
+def test_a_staff_login_linked_to_a_subject_is_never_deleted():
+    staff = UserFactory(is_staff=True)
+    subject = DataSubjectFactory(user=staff)
+
+    summary = subject_erase(subject=subject, now=NOW)
+
+    assert summary.categories["login"].kept == {KeepReason.STAFF_LOGIN: 1}
+    assert summary.subject_deleted is False
+    assert User.objects.filter(pk=staff.pk).exists()
+
+
+def test_admin_log_entries_about_erased_rows_lose_their_names():
+    subject = _person_with_everything()
+    staff = UserFactory(is_staff=True)
+    address = EmailAddress.objects.get(user=subject.user)
+    bystander = DataSubjectFactory()
+    for obj in (address, subject, bystander):
+        LogEntry.objects.create(
+            user=staff,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=f"{MARK} {obj.pk}" if obj is not bystander else "Bystander",
+            action_flag=CHANGE,
+        )
+
+    subject_erase(subject=subject, now=NOW)
+
+    assert not LogEntry.objects.filter(object_repr__icontains=MARK).exists()
+    assert LogEntry.objects.filter(object_repr="[erased]").count() == 2
+    assert LogEntry.objects.filter(object_repr="Bystander").count() == 1
+
+
+@pytest.mark.parametrize("digits", ["ab", "12a4", "123"])
+def test_an_order_stores_no_card_data_but_four_digits(digits):
+    order = OrderFactory(payment_card_last4="")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(payment_card_last4=digits)
+
+
+@pytest.mark.postgres
+def test_erasure_locks_the_subject_before_reading_its_holds():
+    subject = DataSubjectFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        subject_erase(subject=subject, now=NOW)
+
+    assert "FOR UPDATE" in queries.captured_queries[0]["sql"]

@@ -7,11 +7,12 @@ browsing history, survey responses ("Find an installer" ratings among them), a f
 applications and rare legal holds. Dates spread over the past three years; some people have
 been inactive for more than two (policy §6), so the retention jobs have work to show.
 
-Every demo subject's e-mail is at the reserved domain `demo.example` (RFC 2606: it can never
-reach anyone). That is how the command recognises demo data: it refuses a database holding
-any other subject unless `--allow-non-demo-data` is given, and `--if-empty` (used by
-`make run`) does nothing once demo subjects exist. It also makes sure the demo staff login
-exists, which the README names.
+Every demo subject's and login's e-mail is at the reserved domain `demo.example` (RFC 2606: it
+can never reach anyone), and every demo order number starts with `DEMO-`. That is how the
+command recognises demo data: it refuses a database holding any other data (a subject or login
+elsewhere, an anonymised real order) unless `--allow-non-demo-data` is given, and `--if-empty`
+(used by `make run`) does nothing once demo subjects exist. It also makes sure the demo staff
+login exists, which the README names.
 
 Fast by design (bench/seed_demo.py measures it): Faker only fills pools of names once, values
 are drawn from them with one seeded `random.Random`, rows are written with `bulk_create` one
@@ -53,6 +54,7 @@ from subjects.models import (
 from velux_privacy.models import User
 
 DEMO_DOMAIN = "demo.example"
+DEMO_ORDER_PREFIX = "DEMO-"
 STAFF_EMAIL = f"staff@{DEMO_DOMAIN}"
 # Published in the README: the demo's staff login, created only in a demo database.
 STAFF_PASSWORD = "velux-demo-staff"  # noqa: S105
@@ -483,7 +485,7 @@ CARD_BRANDS = [
 class Command(BaseCommand):
     help = (
         "Load realistic Belgian demo data (subjects at @demo.example) and the demo staff "
-        "login. Refuses a database holding other subjects unless --allow-non-demo-data."
+        "login. Refuses a database holding other data unless --allow-non-demo-data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -508,7 +510,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-non-demo-data",
             action="store_true",
-            help="add demo data although the database holds subjects outside @demo.example",
+            help="add demo data although the database holds other data (subjects or logins "
+            "outside @demo.example, anonymised orders)",
         )
         parser.add_argument(
             "--batch-size",
@@ -529,15 +532,14 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded: nothing to do.")
             self._staff_login_ensure()
             return
-        if (
-            not options["allow_non_demo_data"]
-            and DataSubject.objects.exclude(email__endswith=f"@{DEMO_DOMAIN}").exists()
-        ):
-            raise CommandError(
-                f"This database holds data subjects whose e-mail is not @{DEMO_DOMAIN}: it "
-                "does not look like a demo database, so no demo data was added. Use "
-                "--allow-non-demo-data to add demo data anyway."
-            )
+        if not options["allow_non_demo_data"]:
+            found = _non_demo_data_found()
+            if found:
+                raise CommandError(
+                    f"This database holds {'; '.join(found)}: it does not look like a demo "
+                    "database, so no demo data was added. Use --allow-non-demo-data to add "
+                    "demo data anyway."
+                )
 
         generator = DemoDataGenerator(seed=options["seed"], first_number=_next_demo_number())
         created: Counter[str] = Counter()
@@ -575,6 +577,38 @@ class Command(BaseCommand):
             User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
             state = "created"
         self.stdout.write(f"Demo staff login ({state}): {STAFF_EMAIL} / {STAFF_PASSWORD}")
+
+
+def _non_demo_data_found() -> list[str]:
+    """What the database holds that is not demo data, in words; empty for a demo database.
+
+    A few EXISTS queries suffice. Every other row in `INSERT_ORDER` reaches a data subject or a
+    login through foreign keys that cannot be empty (a browsing event's subject, an order
+    line's order, an e-mail address's login), and the database keeps them pointing at rows
+    that exist: once every subject and login is at @demo.example, so is every row linked to
+    one. The one link that may be empty is an order's subject, emptied when erasure anonymises
+    an order kept in the books; the demo's own orders are told apart by their number.
+    tests/subjects/test_seed_demo.py checks that claim against the data map.
+    """
+    demo = f"@{DEMO_DOMAIN}"
+    checks = (
+        (
+            f"data subjects whose e-mail is not {demo}",
+            DataSubject.objects.exclude(email__endswith=demo),
+        ),
+        (f"logins whose e-mail is not {demo}", User.objects.exclude(email__endswith=demo)),
+        (
+            f"login e-mail addresses not at {demo}",
+            EmailAddress.objects.exclude(email__endswith=demo),
+        ),
+        (
+            "orders with no data subject (anonymised orders)",
+            Order.objects.filter(subject__isnull=True).exclude(
+                number__startswith=DEMO_ORDER_PREFIX
+            ),
+        ),
+    )
+    return [description for description, rows in checks if rows.exists()]
 
 
 def _next_demo_number() -> int:
@@ -947,7 +981,7 @@ class DemoDataGenerator:
 
         order = Order(
             subject=subject,
-            number=f"DEMO-{number:07d}-{sequence}",
+            number=f"{DEMO_ORDER_PREFIX}{number:07d}-{sequence}",
             placed_at=placed_at,
             status=status,
             currency="EUR",
