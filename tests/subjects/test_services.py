@@ -375,4 +375,8 @@ def test_erasure_locks_the_subject_before_reading_its_holds():
     with CaptureQueriesContext(connection) as queries:
         subject_erase(subject=subject, now=NOW)
 
-    assert "FOR UPDATE" in queries.captured_queries[0]["sql"]
+    statements = [query["sql"] for query in queries.captured_queries]
+    lock = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
+    holds_read = next(i for i, sql in enumerate(statements) if "subjects_legalhold" in sql)
+    assert lock < holds_read
+    assert '"subjects_datasubject"' in statements[lock]
