@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -9,6 +10,9 @@ from velux_privacy import views
 admin.site.site_header = _("VELUX Belgium privacy administration")
 admin.site.site_title = _("VELUX privacy")
 admin.site.index_title = _("Privacy requests, consent and data")
+# Staff sign in through allauth, like everyone: its rate limits on failed logins protect the
+# admin, the door to all personal data (Django's own admin login has none).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

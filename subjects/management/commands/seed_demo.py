@@ -574,7 +574,9 @@ class Command(BaseCommand):
         if User.objects.filter(email=STAFF_EMAIL).exists():
             state = "exists"
         else:
-            User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
+            staff = User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
+            # Staff sign in through allauth, which asks for a verified e-mail address.
+            EmailAddress.objects.create(user=staff, email=STAFF_EMAIL, verified=True, primary=True)
             state = "created"
         self.stdout.write(f"Demo staff login ({state}): {STAFF_EMAIL} / {STAFF_PASSWORD}")
 
