@@ -220,15 +220,35 @@ class DataMap:
         return list(self._categories.values())
 
     def erasure_order(self) -> list[Category]:
-        """Children before parents: deepest path first, the subject itself last."""
+        """Children before parents, the subject itself last.
+
+        Deeper paths go first (a login's e-mail addresses before the login). Within one depth,
+        a category whose model refers to another's (a browsing event to its device) goes
+        before it, whatever the order of registration; ties keep the registration order.
+        """
         registered = list(self._categories.values())
-        return sorted(registered, key=lambda c: (-c.depth, -registered.index(c)))
+        ordered: list[Category] = []
+        for depth in sorted({c.depth for c in registered}, reverse=True):
+            level = [c for c in registered if c.depth == depth]
+            while level:
+                unreferenced = [c for c in level if not any(_refers_to(o, c) for o in level)]
+                chosen = (unreferenced or level)[0]  # a cycle: registration order decides
+                ordered.append(chosen)
+                level.remove(chosen)
+        return ordered
 
     def is_declared(self, model: type[models.Model]) -> bool:
         return model in self._by_model or model in self._no_personal_data
 
     def holds(self) -> Iterator[SubjectHold]:
         return iter(self._holds)
+
+
+def _refers_to(referrer: Category, referred: Category) -> bool:
+    return referrer is not referred and any(
+        field.is_relation and field.related_model is referred.model
+        for field in referrer.model._meta.concrete_fields
+    )
 
 
 def _resolve_model(model: type[models.Model] | str) -> type[models.Model]:

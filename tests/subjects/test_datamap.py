@@ -7,7 +7,7 @@ from django.db import models
 from django.test.utils import isolate_apps
 
 from subjects.datamap import Anonymise, DataMap, datamap, path_to_subject, unmapped_models
-from subjects.models import BrowsingEvent, DataSubject, Order, OrderLine
+from subjects.models import BrowsingEvent, DataSubject, DeviceIdentifier, Order, OrderLine
 from velux_privacy.models import User
 
 
@@ -108,3 +108,22 @@ def test_a_many_to_many_link_to_subjects_is_a_path_too():
             return f"Mailing #{self.pk}"
 
     assert path_to_subject(Mailing) == "recipients"
+
+
+@pytest.mark.parametrize("devices_first", [True, False])
+def test_rows_that_refer_to_others_are_erased_first_whatever_the_registration_order(
+    devices_first,
+):
+    fresh = DataMap()
+    register = {
+        "devices": lambda: fresh.register(
+            DeviceIdentifier, key="devices", purposes=["x"], subject_path="subject", fields=[]
+        ),
+        "browsing": lambda: fresh.register(
+            BrowsingEvent, key="browsing", purposes=["x"], subject_path="subject", fields=[]
+        ),
+    }
+    for key in ("devices", "browsing") if devices_first else ("browsing", "devices"):
+        register[key]()
+
+    assert [c.key for c in fresh.erasure_order()] == ["browsing", "devices"]
