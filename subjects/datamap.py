@@ -3,7 +3,8 @@
 Each app declares its own personal data in `<app>/privacy.py`, auto-discovered at start-up the
 way `admin.py` is. A declaration says, for one model:
 
-- its key and label, and the policy purposes (§2.x) it serves, hence its legal basis;
+- its key and label, and the policy purposes (§2.x) it serves, hence its legal basis, and,
+  for data collected only under a consent, that consent's purpose (withdrawn, it goes);
 - the path from a row to the `DataSubject` (a Django lookup, e.g. ``"order__subject"``);
 - the fields to export (labels come from the fields' translated verbose names) and which of
   them the person provided (GDPR Art. 20 portability);
@@ -127,6 +128,12 @@ class Category:
     anonymise: Anonymise | None = None
     keep: tuple[KeepRule, ...] = ()
     order_by: tuple[str, ...] = ("pk",)
+    consent_purpose: str | None = None  # collected only under consent for this purpose
+
+    def serves_only(self, purposes: set[str]) -> bool:
+        """Whether erasing for `purposes` takes this category: it serves nothing else, or it
+        was collected under a consent for one of them (no consent, no data)."""
+        return set(self.purposes) <= purposes or self.consent_purpose in purposes
 
     @property
     def anonymiser(self) -> Anonymise | None:
@@ -172,6 +179,7 @@ class DataMap:
         keep: Sequence[KeepRule] = (),
         label: str | Promise | None = None,
         order_by: Sequence[str] = ("pk",),
+        consent_purpose: str | None = None,
     ) -> Category:
         model = _resolve_model(model)
         if key in self._categories:
@@ -197,7 +205,10 @@ class DataMap:
             anonymise=anonymise,
             keep=tuple(keep),
             order_by=tuple(order_by),
+            consent_purpose=consent_purpose,
         )
+        if consent_purpose is not None and consent_purpose not in category.purposes:
+            raise ValueError(f"{model._meta.label}: its consent purpose is not among its purposes")
         anonymiser = category.anonymiser
         if anonymiser is None and any(r.action == RowAction.ANONYMISE for r in keep):
             raise ValueError(f"{model._meta.label}: a keep rule anonymises, but how is not said")

@@ -18,7 +18,7 @@ from subjects.models import (
     PurposeCode,
     SurveyResponse,
 )
-from velux_privacy.calendar import local_date
+from velux_privacy.calendar import local_date, start_of_year
 
 P = PurposeCode
 
@@ -31,17 +31,16 @@ def _order_in_books(prefix: str = ""):
 
     def rows(context):
         first_year_kept = local_date(context.now).year - settings.ACCOUNTING_RETENTION_YEARS
-        delivered_since = {f"{prefix}delivered_at__year__gte": first_year_kept}
-        placed_since = {
-            f"{prefix}delivered_at__isnull": True,
-            f"{prefix}placed_at__year__gte": first_year_kept,
-        }
+        since = start_of_year(first_year_kept)
+        delivered_since = {f"{prefix}delivered_at__gte": since}
+        placed_since = {f"{prefix}delivered_at__isnull": True, f"{prefix}placed_at__gte": since}
         return Q(**delivered_since) | Q(**placed_since)
 
     return rows
 
 
 def _contract_in_force(context):
+    """A contract that has not ended (Brussels date), or that started and has no end."""
     today = local_date(context.now)
     return Q(contract_end__gte=today) | Q(contract_start__isnull=False, contract_end__isnull=True)
 
@@ -87,10 +86,6 @@ datamap.register(
     subject_path="data_subject",
     fields=["email", "first_name", "last_name", "date_joined", "last_login"],
     provided=["email", "first_name", "last_name"],
-    # Staff logins have no data subject (DESIGN.md); should one be linked, erasure keeps it.
-    keep=[
-        KeepRule(KeepReason.STAFF_LOGIN, lambda c: Q(is_staff=True) | Q(is_superuser=True)),
-    ],
 )
 
 datamap.register(
@@ -130,13 +125,7 @@ datamap.register(
     ],
     provided=["company_name", "vat_number", "job_title"],
     keep=[
-        KeepRule(
-            KeepReason.CONTRACT_IN_FORCE,
-            lambda c: (
-                Q(contract_start__isnull=False)
-                & (Q(contract_end__isnull=True) | Q(contract_end__gte=c.now.date()))
-            ),
-        )
+        KeepRule(KeepReason.CONTRACT_IN_FORCE, _contract_in_force),
     ],
 )
 
@@ -228,13 +217,14 @@ datamap.register(
     order_by=["-placed_at"],
 )
 
-# Cookie and device identifiers and the browsing they track are collected only with consent
-# (§2.5; tracking cookies need consent): they serve commercial communication alone, so the
-# unsubscribe purge erases them. §2.4 may use them only while that consent lasts.
+# Cookie and device identifiers and the browsing they track serve marketing (§2.5) and
+# business development (§2.4), but are collected only with the §2.5 consent (tracking cookies
+# need consent): when it is withdrawn, the unsubscribe purge erases them.
 datamap.register(
     DeviceIdentifier,
     key="device_identifiers",
-    purposes=[P.COMMERCIAL_COMMUNICATION],
+    purposes=[P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT],
+    consent_purpose=P.COMMERCIAL_COMMUNICATION,
     subject_path="subject",
     fields=["kind", "value", "first_seen_at", "last_seen_at"],
 )
@@ -243,7 +233,8 @@ datamap.register(
     BrowsingEvent,
     key="browsing_history",
     label=_("browsing history"),
-    purposes=[P.COMMERCIAL_COMMUNICATION],
+    purposes=[P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT],
+    consent_purpose=P.COMMERCIAL_COMMUNICATION,
     subject_path="subject",
     # Not the device's identifier: nothing yet guarantees the device is this person's own.
     fields=["occurred_at", "event_type", "path"],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import CharField, QuerySet
@@ -130,7 +131,7 @@ def subject_erase(
         subject=subject, now=now or timezone.now(), ignore_holds=frozenset(ignore_holds)
     )
     categories = [
-        c for c in datamap.erasure_order() if purposes is None or set(c.purposes) <= set(purposes)
+        c for c in datamap.erasure_order() if purposes is None or c.serves_only(set(purposes))
     ]
     held_by = tuple(
         hold.reason
@@ -144,6 +145,8 @@ def subject_erase(
 
     outcomes: dict[str, CategoryOutcome] = {}
     subject_deleted = False
+    login_category = next((c for c in categories if c.model is get_user_model()), None)
+    staff_login_unlinked = login_category is not None and _unlink_staff_login(subject)
     for category in categories:
         if category.subject_path:
             outcomes[category.key] = _erase_category(category, context)
@@ -156,6 +159,8 @@ def subject_erase(
             outcome.deleted = _delete(category, category.rows_for(subject))
             subject_deleted = outcome.deleted > 0
         outcomes[category.key] = outcome
+    if staff_login_unlinked:
+        outcomes[login_category.key].kept[KeepReason.STAFF_LOGIN] += 1
     summary = ErasureSummary(subject.pk, outcomes, subject_deleted=subject_deleted)
     logger.info(
         "erased subject %s: %s deleted, %s anonymised, %s kept",
@@ -165,6 +170,18 @@ def subject_erase(
         summary.rows_kept,
     )
     return summary
+
+
+def _unlink_staff_login(subject: DataSubject) -> bool:
+    """A staff login is never a data subject's own (DESIGN.md). One found linked (a customer
+    who became staff) is unlinked before the walk, so it stays, with its verified e-mail
+    addresses, and the staff member can still sign in."""
+    user = subject.user
+    if user is None or not (user.is_staff or user.is_superuser):
+        return False
+    DataSubject.objects.filter(pk=subject.pk).update(user=None)
+    subject.user = None
+    return True
 
 
 def _hold_everything(category: Category, context: ErasureContext, reason: str) -> CategoryOutcome:

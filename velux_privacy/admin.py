@@ -1,5 +1,12 @@
-"""Staff admin for logins: e-mail is the login name; there is no username."""
+"""Staff admin for logins: e-mail is the login name; there is no username.
 
+A login that belongs to a data subject, and its e-mail addresses, are personal data: they
+are erased through the data map (subjects.services.subject_erase), never deleted here. A
+staff login, which has no data subject, can be deleted (off-boarding).
+"""
+
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -8,7 +15,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from subjects.models import DataSubject
 from velux_privacy.models import User, normalise_email
+
+
+def _belongs_to_a_subject(user: User | None) -> bool:
+    return user is not None and DataSubject.objects.filter(user=user).exists()
 
 
 class LoginCreationForm(AdminUserCreationForm):
@@ -60,6 +72,12 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
 
+    def has_delete_permission(self, request, obj: User | None = None) -> bool:
+        # No bulk delete: it cannot tell a customer's login from a staff login.
+        if obj is None or _belongs_to_a_subject(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
     @admin.display(description=_("data subject"))
     def data_subject_link(self, obj: User) -> str:
         """A customer's login links to the person VELUX holds data on; staff logins to none."""
@@ -69,3 +87,14 @@ class UserAdmin(DjangoUserAdmin):
             return "-"
         url = reverse("admin:subjects_datasubject_change", args=[subject.pk])
         return format_html('<a href="{}">{}</a>', url, subject)
+
+
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(AllauthEmailAddressAdmin):
+    def has_delete_permission(self, request, obj: EmailAddress | None = None) -> bool:
+        if obj is None or _belongs_to_a_subject(obj.user):
+            return False
+        return super().has_delete_permission(request, obj)

@@ -127,3 +127,17 @@ def test_rows_that_refer_to_others_are_erased_first_whatever_the_registration_or
         register[key]()
 
     assert [c.key for c in fresh.erasure_order()] == ["browsing", "devices"]
+
+
+def test_a_consent_purpose_must_be_one_of_the_categorys_purposes():
+    fresh = DataMap()
+
+    with pytest.raises(ValueError, match="consent purpose"):
+        fresh.register(
+            BrowsingEvent,
+            key="browsing",
+            purposes=["business_development"],
+            consent_purpose="commercial_communication",
+            subject_path="subject",
+            fields=[],
+        )

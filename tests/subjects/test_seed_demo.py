@@ -318,3 +318,17 @@ def test_no_demo_staff_login_is_made_with_debug_off(settings):
 
     assert not User.objects.filter(email="staff@demo.example").exists()
     assert "createsuperuser" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_older_demo_staff_login_gets_the_verified_address_sign_in_needs(client, settings):
+    settings.DEBUG = True
+    staff = User.objects.create_superuser("staff@demo.example", "velux-demo-staff")
+
+    call_command("seed_demo", "--subjects", "1", stdout=io.StringIO())
+
+    assert EmailAddress.objects.filter(user=staff, verified=True, primary=True).count() == 1
+    signed_in = client.post(
+        "/en/accounts/login/", {"login": "staff@demo.example", "password": "velux-demo-staff"}
+    )
+    assert signed_in.status_code == 302

@@ -35,7 +35,6 @@ from tests.subjects.factories import (
     SurveyResponseFactory,
     UserFactory,
 )
-from velux_privacy.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -231,6 +230,52 @@ def test_rows_still_needed_for_their_purpose_are_kept(factory, fields, category,
     assert summary.subject_deleted is False
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "erased_at", "outcome"),
+    [
+        # 23:30 UTC on 1 March is 2 March in Brussels: a contract ended on 1 March is over.
+        (
+            dt.date(2020, 1, 1),
+            dt.date(2026, 3, 1),
+            dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC),
+            "deleted",
+        ),
+        (
+            dt.date(2020, 1, 1),
+            dt.date(2026, 3, 1),
+            dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.UTC),
+            "kept",
+        ),
+        # No start recorded, but an end still ahead: in force.
+        (None, dt.date(2027, 1, 1), NOW, "kept"),
+        (None, None, NOW, "deleted"),
+    ],
+    ids=["ended-in-brussels", "last-day-in-brussels", "end-ahead-no-start", "no-contract"],
+)
+def test_a_contract_is_in_force_until_its_last_brussels_day(start, end, erased_at, outcome):
+    subject = DataSubjectFactory()
+    BusinessContactFactory(subject=subject, contract_start=start, contract_end=end)
+
+    summary = subject_erase(subject=subject, now=erased_at)
+
+    result = summary.categories["business_contacts"]
+    assert (result.deleted, result.kept_total) == ((1, 0) if outcome == "deleted" else (0, 1))
+
+
+def test_the_accounting_years_are_brussels_years_whatever_time_zone_is_active():
+    subject = DataSubjectFactory()
+    OrderFactory(
+        subject=subject,
+        placed_at=dt.datetime(2018, 6, 1, tzinfo=dt.UTC),
+        delivered_at=dt.datetime(2018, 12, 31, 23, 30, tzinfo=dt.UTC),
+    )
+
+    with timezone.override(dt.UTC):
+        summary = subject_erase(subject=subject, now=NOW)
+
+    assert summary.categories["orders"].anonymised == 1
+
+
 def test_an_ended_contract_no_longer_keeps_the_business_contact():
     subject = DataSubjectFactory()
     BusinessContactFactory(
@@ -283,7 +328,7 @@ def test_an_erasure_request_may_pass_over_its_own_open_request_hold(monkeypatch)
     assert passed.subject_deleted is True
 
 
-def test_the_unsubscribe_purge_erases_only_what_served_marketing():
+def test_the_unsubscribe_purge_erases_what_was_collected_under_the_marketing_consent():
     subject = _person_with_everything(order_placed_at=NOW - dt.timedelta(days=30))
 
     summary = subject_erase(
@@ -328,15 +373,33 @@ def test_erasure_uses_the_current_time_by_default():
     assert Order.objects.get().anonymised_at is not None
 
 
-def test_a_staff_login_linked_to_a_subject_is_never_deleted():
-    staff = UserFactory(is_staff=True)
-    subject = DataSubjectFactory(user=staff)
+def test_a_staff_login_linked_to_a_subject_is_unlinked_and_kept_so_staff_can_sign_in(client):
+    staff = UserFactory(email="staff@velux.example", is_staff=True)
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+    subject = DataSubjectFactory(user=staff, first_name=MARK)
 
     summary = subject_erase(subject=subject, now=NOW)
 
     assert summary.categories["login"].kept == {KeepReason.STAFF_LOGIN: 1}
-    assert summary.subject_deleted is False
-    assert User.objects.filter(pk=staff.pk).exists()
+    assert summary.categories["login_email_addresses"].deleted == 0
+    assert summary.subject_deleted is True
+    assert _text_left_anywhere(MARK) == []
+    signed_in = client.post(
+        "/en/accounts/login/",
+        {"login": "staff@velux.example", "password": "correct horse battery staple"},
+    )
+    assert signed_in.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_unsubscribe_purge_leaves_a_linked_staff_login_alone():
+    staff = UserFactory(is_staff=True)
+    subject = DataSubjectFactory(user=staff)
+
+    subject_erase(subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW)
+
+    subject.refresh_from_db()
+    assert subject.user == staff
 
 
 def test_admin_log_entries_about_erased_rows_lose_their_names():

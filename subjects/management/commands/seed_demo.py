@@ -571,13 +571,17 @@ class Command(BaseCommand):
                 "No demo staff login with DEBUG off: create one with `manage.py createsuperuser`."
             )
             return
-        if User.objects.filter(email=STAFF_EMAIL).exists():
+        staff = User.objects.filter(email=STAFF_EMAIL).first()
+        if staff is not None:
             state = "exists"
         else:
             staff = User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
-            # Staff sign in through allauth, which asks for a verified e-mail address.
-            EmailAddress.objects.create(user=staff, email=STAFF_EMAIL, verified=True, primary=True)
             state = "created"
+        # Staff sign in through allauth, which asks for a verified e-mail address (also for a
+        # demo staff login made before staff signed in that way).
+        EmailAddress.objects.update_or_create(
+            user=staff, email=STAFF_EMAIL, defaults={"verified": True, "primary": True}
+        )
         self.stdout.write(f"Demo staff login ({state}): {STAFF_EMAIL} / {STAFF_PASSWORD}")
 
 
