@@ -1,9 +1,14 @@
 """GET or HEAD /healthz: the state of the database, and of the cache and broker when configured."""
 
+import socketserver
+import threading
+import time
+
 import pytest
 from django.db import OperationalError
 
 from velux_privacy import views
+from velux_privacy.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +56,55 @@ def test_configured_cache_and_broker_are_checked_and_named_when_down(client, set
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "up", "cache": "down", "broker": "down"}
     assert b"cache.invalid" not in response.content
+
+
+class _SilentHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        # Hold the connection open and answer nothing; let go after 10 s so that a client
+        # without timeouts fails this test instead of hanging the suite.
+        self.server.stopped.wait(timeout=10)
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP server on 127.0.0.1 that accepts connections and never replies: a hung Redis."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SilentHandler)
+    server.daemon_threads = True
+    server.stopped = threading.Event()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.stopped.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_redis_that_never_answers_is_down_before_the_docker_check_gives_up(
+    client, settings, monkeypatch, silent_server
+):
+    # Cache and broker both on the hung Redis. Docker's HEALTHCHECK gives up at 5 s (urlopen at
+    # 4 s); gunicorn would kill the worker at 30 s.
+    settings.REDIS_URL = f"redis://{silent_server}/1"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},  # as settings.py
+        }
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Celery's conf prefers the environment's CELERY_BROKER_URL to its own broker_url.
+    monkeypatch.setenv("CELERY_BROKER_URL", f"redis://{silent_server}/0")
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    monkeypatch.setattr(celery_app.conf, "broker_url", f"redis://{silent_server}/0")
+
+    started = time.monotonic()
+    response = client.get("/healthz")
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "up", "cache": "down", "broker": "down"}
+    assert elapsed < 4
 
 
 def test_health_reveals_no_configuration(client):

@@ -11,8 +11,16 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def staff():
-    cache.clear()  # the rate limits live in the cache
+def staff(settings):
+    # The rate limits live in the cache: a fresh one of these tests' own, never the Redis
+    # database that REDIS_URL names. Changing CACHES makes Django open its caches anew.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "staff-login-tests",
+        }
+    }
+    cache.clear()
     user = UserFactory(email="staff@velux.example", is_staff=True)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user

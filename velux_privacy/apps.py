@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class VeluxPrivacyConfig(AppConfig):
     name = "velux_privacy"
     verbose_name = _("Logins")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from velux_privacy.checks import cache_shared_check
+
+        checks.register(cache_shared_check, checks.Tags.caches, deploy=True)

@@ -158,7 +158,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", _env_int("CONN_MAX_AGE", 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = _env_url("REDIS_URL", ("redis", "rediss"))
+REDIS_URL = _env_url("REDIS_URL", ("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -191,6 +191,11 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# allauth's rate limits (failed sign-ins) key on the client's address. Behind the TLS proxy
+# REMOTE_ADDR is the proxy's, shared by every client, so allauth must read X-Forwarded-For
+# past this many proxies of ours; never more than we run, as the rest is the client's to forge.
+BEHIND_TLS_PROXY = _env_bool("BEHIND_TLS_PROXY", False)
+ALLAUTH_TRUSTED_PROXY_COUNT = _env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
 
 # Internationalisation: the site exists in Dutch (default), French, German and English.
 LANGUAGE_CODE = "nl"
@@ -233,7 +238,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. Without a broker every task runs eagerly in-process; status lives in the database,
 # so no result backend is configured (DESIGN.md).
-CELERY_BROKER_URL = _env_url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "pyamqp", "memory"))
+CELERY_BROKER_URL = _env_url(
+    "CELERY_BROKER_URL",
+    ("redis", "rediss", "redis+socket", "sentinel", "amqp", "amqps", "pyamqp", "sqs", "memory"),
+)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
@@ -252,6 +260,9 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The session of an allauth sign-in only: DRF's default Basic authentication would check
+    # passwords without allauth's limit on failed attempts.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 SPECTACULAR_SETTINGS = {
@@ -290,7 +301,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
-if _env_bool("BEHIND_TLS_PROXY", False):
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Logs carry ids, never personal data (STYLE.md §5).
