@@ -57,11 +57,10 @@ class RowAction(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ErasureContext:
-    """What an erasure run knows: when it runs, and which holds its caller may pass over."""
+    """What an erasure run knows, for keep rules and anonymised values: whom, and when."""
 
     subject: DataSubject
     now: datetime
-    ignore_holds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

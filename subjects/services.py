@@ -105,8 +105,9 @@ def subject_erase(
 ) -> ErasureSummary:
     """Erase what VELUX holds on `subject`, walking the data map children first.
 
-    purposes: erase only categories whose every purpose is among these (e.g. only what served
-    marketing, for the unsubscribe purge); None erases every category.
+    purposes: erase only the categories these purposes take (`Category.serves_only`: all
+    their purposes are among these, or they exist only by a consent for one of them; the
+    unsubscribe purge passes §2.5); None erases every category.
     ignore_holds: subject-wide hold reasons the caller may pass over (only those in
     IGNORABLE_HOLDS: an erasure request does not block itself; a legal hold always does).
 
@@ -127,16 +128,14 @@ def subject_erase(
     if locked is None:
         return ErasureSummary(subject.pk, {}, subject_deleted=False, already_erased=True)
     subject = locked
-    context = ErasureContext(
-        subject=subject, now=now or timezone.now(), ignore_holds=frozenset(ignore_holds)
-    )
+    context = ErasureContext(subject=subject, now=now or timezone.now())
     categories = [
         c for c in datamap.erasure_order() if purposes is None or c.serves_only(set(purposes))
     ]
     held_by = tuple(
         hold.reason
         for hold in datamap.holds()
-        if hold.reason not in context.ignore_holds and hold.applies(subject)
+        if hold.reason not in ignore_holds and hold.applies(subject)
     )
     if held_by:
         outcomes = {c.key: _hold_everything(c, context, held_by[0]) for c in categories}
