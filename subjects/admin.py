@@ -38,16 +38,20 @@ from subjects.models import (
     BusinessContact,
     ContactRequest,
     DataSubject,
+    DeletionReceipt,
     DeviceIdentifier,
+    ErasurePending,
     LegalHold,
     Order,
     OrderLine,
+    ProcessingLimit,
     Purpose,
     PurposeCode,
     Recipient,
     SurveyResponse,
 )
 from subjects.selectors import CategoryData, subject_data_collect
+from subjects.services import subject_hash
 
 # The data subject's page shows this many rows of each category (newest first where the data
 # map orders so) and the total held: a person may have thousands of browsing events.
@@ -481,9 +485,9 @@ class HoldActiveFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":
-            return queryset.filter(released_at__isnull=True)
+            return queryset.filter(LegalHold.active_q())
         if self.value() == "no":
-            return queryset.filter(released_at__isnull=False)
+            return queryset.exclude(LegalHold.active_q())
         return queryset
 
 
@@ -515,3 +519,92 @@ class LegalHoldAdmin(SubjectDataAdmin):
     @admin.display(description=_("active"), boolean=True, ordering="released_at")
     def is_active(self, obj: LegalHold) -> bool:
         return obj.is_active
+
+
+class LimitActiveFilter(admin.SimpleListFilter):
+    title = _("active")
+    parameter_name = "active"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(ProcessingLimit.active_q())
+        if self.value() == "no":
+            return queryset.exclude(ProcessingLimit.active_q())
+        return queryset
+
+
+@admin.register(ProcessingLimit)
+class ProcessingLimitAdmin(SubjectDataAdmin):
+    """Restrictions (Art. 18) and objections (Art. 21): ended (`until`), never deleted."""
+
+    list_display = (
+        "id",
+        "kind",
+        "purpose",
+        "subject__email",
+        "reference",
+        "started_at",
+        "ended_at",
+        "recorded_by",
+    )
+    list_select_related = ("subject", "recorded_by")
+    list_filter = (LimitActiveFilter, "kind", "purpose")
+    search_fields = ("reference", "subject__email")
+    date_hierarchy = "started_at"
+    readonly_fields = ("recorded_by",)
+
+    def save_model(self, request: HttpRequest, obj: ProcessingLimit, form, change: bool) -> None:
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the erase service writes: staff read them, nobody adds, changes or deletes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DeletionReceipt)
+class DeletionReceiptAdmin(ReadOnlyAdmin):
+    """The proof of each erasure. Searched by e-mail address: the search term is hashed the
+    way receipts are (`subject_hash`), so no address is stored or shown."""
+
+    list_display = (
+        "id",
+        "erased_at",
+        "cause",
+        "cause_reference",
+        "subject_deleted",
+        "rows_kept",
+    )
+    list_filter = ("cause", "subject_deleted")
+    search_fields = ("cause_reference",)
+    search_help_text = _("Search by the person's e-mail address or the cause's reference.")
+    date_hierarchy = "erased_at"
+    show_full_result_count = False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        if "@" in search_term:
+            return queryset.filter(subject_hash=subject_hash(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(ErasurePending)
+class ErasurePendingAdmin(ReadOnlyAdmin):
+    list_display = ("id", "subject", "cause", "cause_reference", "kept_for", "recorded_at")
+    list_select_related = ("subject",)
+    list_filter = ("cause",)
+    search_fields = ("cause_reference", "subject__email")
+    raw_id_fields = ("subject",)
+    show_full_result_count = False

@@ -14,6 +14,17 @@ way `admin.py` is. A declaration says, for one model:
 Subject-wide holds (a legal hold, an open rights request) are registered with
 `register_subject_hold`: while one applies, nothing about the subject is erased.
 
+Rules and holds are SQL conditions (`Q`), so one erasure treats a whole batch of subjects with
+a bounded number of statements per category (`subjects.services.subjects_erase`).
+
+Rows are found by their path to the subject and, where a category says so (`match_email`), also
+by the person's normalised e-mail address: a login signed up but not (yet) linked to the
+person is theirs too.
+
+The rule is total: every installed model, the project's and third-party apps' alike, is either
+in the map or declared free of personal data with a reason (`declare_no_personal_data`);
+`unmapped_models()` names any other, and a test fails the suite on it.
+
 Access exports, portability exports, erasure requests, the unsubscribe purge and the inactivity
 deletion all walk this one map (`subjects.services`, `subjects.selectors`); none lists models.
 """
@@ -43,10 +54,13 @@ class KeepReason(models.TextChoices):
     OPEN_RIGHTS_REQUEST = "open_rights_request", _("a rights request still being handled")
     OPEN_ORDER = "open_order", _("an open order (§2.3)")
     ACCOUNTING_PERIOD = "accounting_period", _("the statutory accounting period")
+    VAT_PERIOD = "vat_period", _("the VAT Code's retention of invoices")
     CONTRACT_IN_FORCE = "contract_in_force", _("a contract still in force (§2.1)")
     OPEN_CONTACT_REQUEST = "open_contact_request", _("a request still being answered (§2.2)")
     OPEN_APPLICATION = "open_application", _("an application still being considered (§2.7)")
     LINKED_DATA_KEPT = "linked_data_kept", _("other data about the person that is kept")
+    OTHER_PURPOSE = "other_purpose", _("still needed for another purpose (§2.1–2.8)")
+    LOGIN_IN_USE = "login_in_use", _("a login still in use")
     STAFF_LOGIN = "staff_login", _("a staff login, which erasure never deletes")
 
 
@@ -57,10 +71,12 @@ class RowAction(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ErasureContext:
-    """What an erasure run knows, for keep rules and anonymised values: whom, and when."""
+    """What an erasure run knows, for keep rules and anonymised values: when, and for which
+    purposes (None: every purpose, a full erasure). Not whom: rules are conditions over a
+    whole batch of subjects."""
 
-    subject: DataSubject
     now: datetime
+    purposes: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,19 +106,23 @@ Erasure = Delete | Anonymise
 
 @dataclass(frozen=True)
 class KeepRule:
-    """Rows matching `rows(context)` are not deleted: kept as they are, or only anonymised."""
+    """Rows matching `rows(context)` are not deleted: kept as they are, or only anonymised
+    (by the rule's own `anonymise`, else the category's). Rules apply in order, the first that
+    matches a row decides. `rows` may return None: the rule does not apply in this run."""
 
     reason: str
-    rows: Callable[[ErasureContext], Q]
+    rows: Callable[[ErasureContext], Q | None]
     action: RowAction = RowAction.KEEP
+    anonymise: Anonymise | None = None
 
 
 @dataclass(frozen=True)
 class SubjectHold:
-    """A reason that blocks any erasure of the subject while `applies(subject)` is true."""
+    """A reason that blocks any erasure of the subjects matching `subjects(now)`, a condition
+    over `DataSubject` rows (e.g. an active legal hold exists)."""
 
     reason: str
-    applies: Callable[[DataSubject], bool]
+    subjects: Callable[[datetime], Q]
 
 
 @dataclass(frozen=True)
@@ -128,6 +148,14 @@ class Category:
     keep: tuple[KeepRule, ...] = ()
     order_by: tuple[str, ...] = ("pk",)
     consent_purpose: str | None = None  # collected only under consent for this purpose
+    # Also the rows whose field at this lookup holds the person's normalised e-mail address.
+    match_email: str | None = None
+    # Part of the person's identity (their login and its e-mail addresses, sessions…): in an
+    # erasure for some purposes only, erased with the identity, when nothing else needs it.
+    with_identity: bool = False
+    # In such an erasure, rows matching this condition (a login still in use) keep the
+    # identity, and themselves.
+    in_use: Callable[[ErasureContext], Q] | None = None
 
     def serves_only(self, purposes: set[str]) -> bool:
         """Whether erasing for `purposes` takes this category: it serves nothing else, or it
@@ -146,10 +174,46 @@ class Category:
         return 0 if not self.subject_path else self.subject_path.count("__") + 1
 
     def rows_for(self, subject: DataSubject) -> QuerySet:
-        manager = self.model._default_manager
+        """This category's rows about one subject."""
+        return self.rows_for_batch([subject.pk], [subject.email])
+
+    def rows_for_batch(self, subject_ids: Sequence[int], emails: Sequence[str] = ()) -> QuerySet:
+        """This category's rows about any of `subject_ids`, and, for a category that matches
+        by e-mail, the rows not linked to anybody that hold one of `emails` (the subjects'
+        normalised addresses)."""
+        manager = self.model._base_manager
         if not self.subject_path:
-            return manager.filter(pk=subject.pk)
-        return manager.filter(**{self.subject_path: subject})
+            return manager.filter(pk__in=list(subject_ids))
+        condition = Q(**{f"{self.subject_path}__in": list(subject_ids)})
+        if self.match_email and emails:
+            condition |= Q(
+                **{f"{self.match_email}__in": list(emails), f"{self.subject_path}__isnull": True}
+            )
+        rows = manager.filter(condition)
+        if self.subject_path_is_plural:
+            # A join through a many-to-many or a reverse link could repeat rows.
+            rows = manager.filter(pk__in=rows.values("pk"))
+        return rows
+
+    @property
+    def subject_path_is_plural(self) -> bool:
+        model = self.model
+        for part in self.subject_path.split("__"):
+            field = model._meta.get_field(part)
+            if field.many_to_many or field.one_to_many:
+                return True
+            model = field.related_model
+        return False
+
+    @property
+    def refers_to_subject_row(self) -> bool:
+        """Whether these rows point at the subject's row by a foreign key of theirs (so the
+        subject's row cannot go while they stay). A login is pointed at, not pointing."""
+        if not self.subject_path:
+            return False
+        return getattr(
+            self.model._meta.get_field(self.subject_path.split("__")[0]), "concrete", False
+        )
 
     def provided_fields(self) -> tuple[ExportField, ...]:
         return tuple(f for f in self.fields if f.name in self.provided)
@@ -179,6 +243,9 @@ class DataMap:
         label: str | Promise | None = None,
         order_by: Sequence[str] = ("pk",),
         consent_purpose: str | None = None,
+        match_email: str | None = None,
+        with_identity: bool = False,
+        in_use: Callable[[ErasureContext], Q] | None = None,
     ) -> Category:
         model = _resolve_model(model)
         if key in self._categories:
@@ -205,25 +272,46 @@ class DataMap:
             keep=tuple(keep),
             order_by=tuple(order_by),
             consent_purpose=consent_purpose,
+            match_email=match_email,
+            with_identity=with_identity or not subject_path,
+            in_use=in_use,
         )
         if consent_purpose is not None and consent_purpose not in category.purposes:
             raise ValueError(f"{model._meta.label}: its consent purpose is not among its purposes")
-        anonymiser = category.anonymiser
-        if anonymiser is None and any(r.action == RowAction.ANONYMISE for r in keep):
-            raise ValueError(f"{model._meta.label}: a keep rule anonymises, but how is not said")
+        if match_email is not None:
+            _field_at(model, match_email)  # raises for a lookup that does not exist
+        for rule in keep:
+            if (
+                rule.action == RowAction.ANONYMISE
+                and (rule.anonymise or category.anonymiser) is None
+            ):
+                raise ValueError(
+                    f"{model._meta.label}: a keep rule anonymises, but how is not said"
+                )
         link = subject_path.split("__", 1)[0]
-        if anonymiser is not None and link not in anonymiser.values:
-            raise ValueError(f"{model._meta.label}: anonymising must unlink {link!r}")
+        recipes = [category.anonymiser, *(r.anonymise for r in keep)]
+        for recipe in recipes:
+            # The subject's own row is anonymised in place; any other row must let go of it.
+            if recipe is not None and link and link not in recipe.values:
+                raise ValueError(f"{model._meta.label}: anonymising must unlink {link!r}")
         self._categories[key] = category
         self._by_model[model] = category
         return category
 
-    def register_subject_hold(self, reason: str, applies: Callable[[DataSubject], bool]) -> None:
-        self._holds.append(SubjectHold(reason=reason, applies=applies))
+    def register_subject_hold(self, reason: str, subjects: Callable[[datetime], Q]) -> None:
+        """While `subjects(now)` (a condition over DataSubject) matches a subject, nothing
+        about them is erased, for the given reason."""
+        self._holds.append(SubjectHold(reason=reason, subjects=subjects))
 
     def declare_no_personal_data(self, model: type[models.Model] | str, *, why: str) -> None:
-        """For a model that links to a subject but holds nothing about them (say why)."""
-        self._no_personal_data[_resolve_model(model)] = why
+        """For an installed model that holds no personal data, and why (the guard asks every
+        model not in the map for this). Repeating a declaration is refused."""
+        model = _resolve_model(model)
+        if model in self._no_personal_data or model in self._by_model:
+            raise ValueError(f"{model._meta.label} is declared twice in the data map")
+        if not why.strip():
+            raise ValueError(f"{model._meta.label}: say why it holds no personal data")
+        self._no_personal_data[model] = why
 
     def categories(self) -> list[Category]:
         """In registration order: the order pages and exports show."""
@@ -249,6 +337,9 @@ class DataMap:
 
     def is_declared(self, model: type[models.Model]) -> bool:
         return model in self._by_model or model in self._no_personal_data
+
+    def category_of(self, model: type[models.Model]) -> Category | None:
+        return self._by_model.get(model)
 
     def holds(self) -> Iterator[SubjectHold]:
         return iter(self._holds)
@@ -318,13 +409,39 @@ def path_to_subject(model: type[models.Model], *, max_depth: int = 4) -> str | N
 
 
 def unmapped_models(map_: DataMap | None = None) -> list[str]:
-    """Installed models that reach a data subject but are in neither the map nor declared
-    free of personal data. The completeness test fails on any of them."""
+    """Every installed model, auto-created many-to-many tables included, that is in neither
+    the map nor declared free of personal data: the completeness test fails on any of them.
+
+    Each is named with what suggests personal data in it (a path to a data subject, e-mail
+    fields, generic foreign keys, JSON fields), so whoever adds it can decide.
+    """
     map_ = map_ or datamap
     missing = []
-    for model in apps.get_models():
+    for model in apps.get_models(include_auto_created=True):
         if map_.is_declared(model):
             continue
-        if path_to_subject(model) is not None:
-            missing.append(model._meta.label)
+        hints = _personal_data_hints(model)
+        missing.append(f"{model._meta.label}{f' ({hints})' if hints else ''}")
     return sorted(missing)
+
+
+def _personal_data_hints(model: type[models.Model]) -> str:
+    from django.contrib.contenttypes.fields import GenericForeignKey
+
+    hints = []
+    path = path_to_subject(model)
+    if path is not None:
+        hints.append(f"reaches a data subject through {path or 'itself'!r}")
+    fields = model._meta.get_fields(include_hidden=True)
+    emails = [f.name for f in fields if isinstance(f, models.EmailField)]
+    if emails:
+        hints.append(f"e-mail fields {', '.join(emails)}")
+    generic = [f.name for f in fields if isinstance(f, GenericForeignKey)]
+    if generic:
+        hints.append(f"generic foreign keys {', '.join(generic)}")
+    json_fields = [f.name for f in fields if isinstance(f, models.JSONField)]
+    if json_fields:
+        hints.append(f"JSON fields {', '.join(json_fields)}")
+    if hints:
+        hints.append("likely personal data")
+    return "; ".join(hints)

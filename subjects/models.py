@@ -5,6 +5,8 @@ Every model here that holds personal data is declared in `subjects/privacy.py`, 
 in the data map. `__str__` never shows personal data (STYLE.md §5): it names the row by id.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -185,6 +187,12 @@ class DataSubject(models.Model):
     created_at = models.DateTimeField(_("created on"), default=timezone.now)
     # Policy §6: data is deleted after two years without activity on the website.
     last_activity_at = models.DateTimeField(_("last website activity"), null=True, blank=True)
+    # Policy §2.5: set when the person no longer holds any marketing consent (the consent
+    # app's ledger), two calendar months after the withdrawal; the unsubscribe purge erases
+    # what served marketing by then. Cleared when a marketing consent is given again.
+    marketing_purge_due_on = models.DateField(
+        _("marketing data to be erased by"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("data subject")
@@ -196,7 +204,10 @@ class DataSubject(models.Model):
                 violation_error_message=_("A data subject with this e-mail address exists."),
             )
         ]
-        indexes = [models.Index(fields=["last_activity_at"], name="subjects_ds_last_activity")]
+        indexes = [
+            models.Index(fields=["last_activity_at"], name="subjects_ds_last_activity"),
+            models.Index(fields=["marketing_purge_due_on"], name="subjects_ds_purge_due"),
+        ]
 
     def __str__(self) -> str:
         return f"Data subject #{self.pk}"
@@ -329,6 +340,8 @@ class Order(models.Model):
         validators=[RegexValidator(r"^\d{4}$", _("Enter exactly the last four digits."))],
     )
     delivered_at = models.DateTimeField(_("delivered on"), null=True, blank=True)
+    # The invoice's date: from it the VAT Code's 10 years run (Art. 60 §4 WBTW).
+    invoiced_on = models.DateField(_("invoice date"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
 
     class Meta:
@@ -501,9 +514,19 @@ class Application(models.Model):
         return f"Application #{self.pk}"
 
 
+class LegalHoldQuerySet(models.QuerySet):
+    def active(self, now: datetime | None = None) -> models.QuerySet:
+        return self.filter(LegalHold.active_q(now=now))
+
+
 class LegalHold(models.Model):
     """§2.8: data that must be kept because the law requires it. While active, nothing about
-    the subject is erased, by request or by schedule."""
+    the subject is erased, by request or by schedule.
+
+    A hold is active until its release moment has passed: `released_at` may be set ahead (a
+    retention order that ends on a known date), and the hold holds until then. The subject
+    hold, the keep rule and the admin all use `active_q`.
+    """
 
     # PROTECT: deleting a subject never silently removes what the law says must stay.
     subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="legal_holds")
@@ -519,7 +542,14 @@ class LegalHold(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    released_at = models.DateTimeField(_("released on"), null=True, blank=True)
+    released_at = models.DateTimeField(
+        _("released on"),
+        null=True,
+        blank=True,
+        help_text=_("Empty while the hold applies. A moment ahead: the hold applies until then."),
+    )
+
+    objects = LegalHoldQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("legal hold")
@@ -528,6 +558,136 @@ class LegalHold(models.Model):
     def __str__(self) -> str:
         return f"Legal hold #{self.pk}"
 
+    @staticmethod
+    def active_q(*, now: datetime | None = None, prefix: str = "") -> models.Q:
+        """Holds whose release has not passed at `now` (through `prefix`, e.g. "legal_holds__")."""
+        return models.Q(**{f"{prefix}released_at__isnull": True}) | models.Q(
+            **{f"{prefix}released_at__gt": now or timezone.now()}
+        )
+
+    def is_active_at(self, now: datetime | None = None) -> bool:
+        return self.released_at is None or self.released_at > (now or timezone.now())
+
     @property
     def is_active(self) -> bool:
-        return self.released_at is None
+        return self.is_active_at()
+
+
+class ProcessingLimit(models.Model):
+    """A restriction (GDPR Art. 18) or an objection (Art. 21) that limits what VELUX may do
+    with the person's data, with its reason, start and end. Flags several apps respect live on
+    the subject (DESIGN.md): consent's "may VELUX contact" selector, and every processing of
+    §2.4 and §2.6, ask `subjects.selectors.subject_processing_allowed`.
+
+    `purpose` empty: every purpose (a restriction of all processing but storage); otherwise the
+    one purpose objected to or restricted (one row per purpose).
+    """
+
+    class Kind(models.TextChoices):
+        RESTRICTION = "restriction", _("restriction of processing (GDPR Art. 18)")
+        OBJECTION = "objection", _("objection to processing (GDPR Art. 21)")
+
+    subject = models.ForeignKey(
+        DataSubject, on_delete=models.CASCADE, related_name="processing_limits"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=40,
+        choices=PurposeCode.choices,
+        blank=True,
+        help_text=_("Empty: every purpose."),
+    )
+    reason = models.TextField(_("reason"))
+    # The rights request (or other cause) it comes from, by reference: no import upwards.
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    started_at = models.DateTimeField(_("from"), default=timezone.now)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("processing limit")
+        verbose_name_plural = _("processing limits")
+        indexes = [models.Index(fields=["subject", "ended_at"], name="subjects_pl_subject_end")]
+
+    def __str__(self) -> str:
+        return f"Processing limit #{self.pk}"
+
+    @staticmethod
+    def active_q(*, now: datetime | None = None) -> models.Q:
+        now = now or timezone.now()
+        return models.Q(started_at__lte=now) & (
+            models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=now)
+        )
+
+
+class DeletionReceipt(models.Model):
+    """The proof that an erasure happened, without the data (DESIGN.md): categories and counts,
+    the cause, when, and a keyed hash of the person's normalised e-mail (HMAC-SHA256 under
+    RECEIPT_HASH_KEY), never a name or an address. Written by the erase service in the
+    erasure's own transaction; never erased, never changed."""
+
+    class Cause(models.TextChoices):
+        RIGHTS_REQUEST = "rights_request", _("erasure request (GDPR Art. 17)")
+        UNSUBSCRIBE_PURGE = "unsubscribe_purge", _("two months after unsubscribing (§2.5)")
+        INACTIVITY = "inactivity", _("two years without activity (§6)")
+        KEEP_REASON_ENDED = "keep_reason_ended", _("what was kept, once its reason ended")
+
+    subject_hash = models.CharField(_("keyed hash of the e-mail address"), max_length=64)
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices)
+    # The request's reference or the retention run's id: what a person or auditor can quote.
+    cause_reference = models.CharField(_("cause reference"), max_length=40, blank=True)
+    purposes = models.JSONField(_("purposes erased"), null=True, blank=True)
+    summary = models.JSONField(_("categories and counts"))
+    subject_deleted = models.BooleanField(_("person deleted"))
+    rows_kept = models.PositiveIntegerField(_("rows kept"), default=0)
+    erased_at = models.DateTimeField(_("erased on"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deletion receipt")
+        verbose_name_plural = _("deletion receipts")
+        ordering = ["-erased_at"]
+        indexes = [
+            models.Index(fields=["subject_hash"], name="subjects_receipt_hash"),
+            models.Index(fields=["cause", "cause_reference"], name="subjects_receipt_cause"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deletion receipt #{self.pk}"
+
+
+class ErasurePending(models.Model):
+    """An erasure that kept rows back for a reason that ends (an open order, a contract in
+    force, a legal hold…): it must be finished when the reason ends. The daily re-check
+    (retention) erases again with the same cause and purposes; the row goes when nothing is
+    kept any more."""
+
+    subject = models.ForeignKey(
+        DataSubject, on_delete=models.CASCADE, related_name="erasures_pending"
+    )
+    cause = models.CharField(_("cause"), max_length=20, choices=DeletionReceipt.Cause.choices)
+    cause_reference = models.CharField(_("cause reference"), max_length=40, blank=True)
+    purposes = models.JSONField(_("purposes to erase"), null=True, blank=True)
+    kept_for = models.JSONField(_("kept for"), default=list)
+    recorded_at = models.DateTimeField(_("recorded on"), default=timezone.now)
+    checked_at = models.DateTimeField(_("last checked on"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("erasure pending")
+        verbose_name_plural = _("erasures pending")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "cause", "cause_reference"], name="subjects_pending_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["checked_at"], name="subjects_pending_checked")]
+
+    def __str__(self) -> str:
+        return f"Erasure pending #{self.pk}"

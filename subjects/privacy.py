@@ -1,7 +1,7 @@
 """The personal data the subjects app holds (and the logins it links to), in the data map."""
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from subjects.datamap import Anonymise, KeepReason, KeepRule, RowAction, datamap
@@ -12,26 +12,45 @@ from subjects.models import (
     ContactRequest,
     DataSubject,
     DeviceIdentifier,
+    ErasurePending,
     LegalHold,
     Order,
     OrderLine,
+    ProcessingLimit,
     PurposeCode,
     SurveyResponse,
 )
-from velux_privacy.calendar import local_date, start_of_year
+from velux_privacy.calendar import add_months, local_date, start_of_day, start_of_year
 
 P = PurposeCode
 
 
-def _order_in_books(prefix: str = ""):
-    """Orders still in the books: accounting documents are kept 7 years from 1 January after
-    the year they belong to (Art. III.88 WER; the financial year is the calendar year). An
-    order belongs to the year of its delivery, or of its placing when it was never delivered.
-    Years are Brussels years (dates of law, DESIGN.md)."""
+def _years_kept_since(context, years: int):
+    """1 January of the first year still kept when records are kept `years` years from
+    1 January after the year they belong to, in Brussels years (dates of law, DESIGN.md)."""
+    return start_of_year(local_date(context.now).year - years)
+
+
+def _order_in_vat_period(prefix: str = ""):
+    """Invoiced orders: the VAT Code keeps invoices, books and VAT documents 10 years from 1
+    January after the invoice's year (Art. 60 §4 WBTW, since 1 January 2023 by the law of 20
+    November 2022; VAT_RETENTION_YEARS)."""
 
     def rows(context):
-        first_year_kept = local_date(context.now).year - settings.ACCOUNTING_RETENTION_YEARS
-        since = start_of_year(first_year_kept)
+        since = _years_kept_since(context, settings.VAT_RETENTION_YEARS).date()
+        return Q(**{f"{prefix}invoiced_on__gte": since})
+
+    return rows
+
+
+def _order_in_books(prefix: str = ""):
+    """Orders still in the books: accounting documents are kept 7 years from 1 January after
+    the year they belong to (Art. III.88 WER, ACCOUNTING_RETENTION_YEARS; the financial year is
+    the calendar year). An order belongs to the year of its delivery, or of its placing when
+    it was never delivered."""
+
+    def rows(context):
+        since = _years_kept_since(context, settings.ACCOUNTING_RETENTION_YEARS)
         delivered_since = {f"{prefix}delivered_at__gte": since}
         placed_since = {f"{prefix}delivered_at__isnull": True, f"{prefix}placed_at__gte": since}
         return Q(**delivered_since) | Q(**placed_since)
@@ -39,10 +58,31 @@ def _order_in_books(prefix: str = ""):
     return rows
 
 
+def _open_order(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": Order.Status.OPEN})
+
+
 def _contract_in_force(context):
     """A contract that has not ended (Brussels date), or that started and has no end."""
     today = local_date(context.now)
     return Q(contract_end__gte=today) | Q(contract_start__isnull=False, contract_end__isnull=True)
+
+
+def _has(model, condition: Q, *, to_subject: str = "subject", outer: str = "pk") -> Q:
+    """The subjects (or rows reaching one through `outer`) that have a `model` row matching
+    `condition`: an EXISTS, so a batch condition never repeats rows."""
+    return Q(Exists(model._base_manager.filter(condition, **{to_subject: OuterRef(outer)})))
+
+
+def _is_staff(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}is_staff": True}) | Q(**{f"{prefix}is_superuser": True})
+
+
+def _login_in_use(context):
+    """A login signed in within the inactivity period (§6: two years) is still in use: an
+    erasure for some purposes only (the unsubscribe purge) leaves it, and the person."""
+    months = settings.INACTIVITY_ERASURE_MONTHS
+    return Q(last_login__gte=start_of_day(add_months(local_date(context.now), -months)))
 
 
 datamap.register(
@@ -52,6 +92,30 @@ datamap.register(
     # Who the person is serves every purpose they are in.
     purposes=list(P.values),
     subject_path="",
+    # While other rows that are kept need the person, the person stays; with only an open
+    # order, reduced to what delivering it needs (name, e-mail, phone, language): the delivery
+    # address is on the order. Anything else still pointing at the person keeps them whole.
+    keep=[
+        KeepRule(
+            KeepReason.CONTRACT_IN_FORCE, lambda c: _has(BusinessContact, _contract_in_force(c))
+        ),
+        KeepRule(
+            KeepReason.OPEN_CONTACT_REQUEST,
+            lambda c: _has(ContactRequest, Q(status=ContactRequest.Status.OPEN)),
+        ),
+        KeepRule(
+            KeepReason.OPEN_APPLICATION,
+            lambda c: _has(Application, Q(status__in=Application.OPEN_STATUSES)),
+        ),
+        KeepRule(
+            KeepReason.OPEN_ORDER,
+            lambda c: _has(Order, _open_order()),
+            action=RowAction.ANONYMISE,
+            anonymise=Anonymise(
+                {"street": "", "postal_code": "", "city": "", "last_activity_at": None}
+            ),
+        ),
+    ],
     fields=[
         "email",
         "first_name",
@@ -78,14 +142,28 @@ datamap.register(
     ],
 )
 
+# The person's login and what hangs on it: part of the identity. Found by the link and by
+# the person's e-mail (a login signed up but not yet linked is theirs too). Staff logins are
+# never erased (DESIGN.md: a staff login is nobody's data subject); with an open order the
+# login stays so the customer can still follow the order online.
 datamap.register(
     settings.AUTH_USER_MODEL,
     key="login",
     label=_("login"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="data_subject",
+    match_email="email",
+    with_identity=True,
+    in_use=_login_in_use,
     fields=["email", "first_name", "last_name", "date_joined", "last_login"],
     provided=["email", "first_name", "last_name"],
+    keep=[
+        KeepRule(KeepReason.STAFF_LOGIN, lambda c: _is_staff()),
+        KeepRule(
+            KeepReason.OPEN_ORDER,
+            lambda c: _has(Order, _open_order(), to_subject="subject__user"),
+        ),
+    ],
 )
 
 datamap.register(
@@ -94,8 +172,17 @@ datamap.register(
     label=_("login e-mail addresses"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="user__data_subject",
+    match_email="email",
+    with_identity=True,
     fields=["email", "verified", "primary"],
     provided=["email"],
+    keep=[
+        KeepRule(KeepReason.STAFF_LOGIN, lambda c: _is_staff("user__")),
+        KeepRule(
+            KeepReason.OPEN_ORDER,
+            lambda c: _has(Order, _open_order(), to_subject="subject__user", outer="user"),
+        ),
+    ],
 )
 
 datamap.register(
@@ -104,7 +191,22 @@ datamap.register(
     label=_("login e-mail confirmations"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="email_address__user__data_subject",
+    match_email="email_address__email",
+    with_identity=True,
     fields=["created", "sent"],
+    keep=[KeepRule(KeepReason.STAFF_LOGIN, lambda c: _is_staff("email_address__user__"))],
+)
+
+datamap.register(
+    "velux_privacy.LoginSession",
+    key="login_sessions",
+    label=_("sign-in sessions"),
+    purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
+    subject_path="user__data_subject",
+    match_email="user__email",
+    with_identity=True,
+    fields=["expire_date"],
+    keep=[KeepRule(KeepReason.STAFF_LOGIN, lambda c: _is_staff("user__"))],
 )
 
 datamap.register(
@@ -168,7 +270,8 @@ datamap.register(
     provided=["product_code", "quantity"],
     # Lines hold no personal data of their own: they stay with an order that stays.
     keep=[
-        KeepRule(KeepReason.OPEN_ORDER, lambda c: Q(order__status=Order.Status.OPEN)),
+        KeepRule(KeepReason.OPEN_ORDER, lambda c: _open_order("order__")),
+        KeepRule(KeepReason.VAT_PERIOD, _order_in_vat_period("order__")),
         KeepRule(KeepReason.ACCOUNTING_PERIOD, _order_in_books("order__")),
     ],
 )
@@ -193,6 +296,7 @@ datamap.register(
         "payment_card_brand",
         "payment_card_last4",
         "delivered_at",
+        "invoiced_on",
     ],
     provided=[
         "delivery_street",
@@ -211,7 +315,8 @@ datamap.register(
         }
     ),
     keep=[
-        KeepRule(KeepReason.OPEN_ORDER, lambda c: Q(status=Order.Status.OPEN)),
+        KeepRule(KeepReason.OPEN_ORDER, lambda c: _open_order()),
+        KeepRule(KeepReason.VAT_PERIOD, _order_in_vat_period(), action=RowAction.ANONYMISE),
         KeepRule(KeepReason.ACCOUNTING_PERIOD, _order_in_books(), action=RowAction.ANONYMISE),
     ],
     order_by=["-placed_at"],
@@ -282,12 +387,42 @@ datamap.register(
     purposes=[P.LEGAL_OBLIGATIONS],
     subject_path="subject",
     fields=["placed_at", "legal_reference", "reason", "authority", "released_at"],
-    keep=[KeepRule(KeepReason.LEGAL_HOLD, lambda c: Q(released_at__isnull=True))],
+    keep=[KeepRule(KeepReason.LEGAL_HOLD, lambda c: LegalHold.active_q(now=c.now))],
 )
 
 datamap.register_subject_hold(
-    KeepReason.LEGAL_HOLD,
-    lambda subject: LegalHold.objects.filter(subject=subject, released_at__isnull=True).exists(),
+    KeepReason.LEGAL_HOLD, lambda now: _has(LegalHold, LegalHold.active_q(now=now))
+)
+
+# Restrictions and objections, and erasures still to finish, are about the person's identity:
+# they go with it, and never keep it on their own.
+datamap.register(
+    ProcessingLimit,
+    key="processing_limits",
+    purposes=[P.LEGAL_OBLIGATIONS],
+    subject_path="subject",
+    with_identity=True,
+    fields=["kind", "purpose", "reason", "reference", "started_at", "ended_at"],
+    order_by=["-started_at"],
+)
+
+datamap.register(
+    ErasurePending,
+    key="erasures_pending",
+    purposes=[P.LEGAL_OBLIGATIONS],
+    subject_path="subject",
+    with_identity=True,
+    fields=["cause", "cause_reference", "kept_for", "recorded_at"],
+)
+
+datamap.declare_no_personal_data(
+    "subjects.DeletionReceipt",
+    why="the proof of an erasure: counts and a keyed hash of the e-mail, never the data",
+)
+for register_model in ("subjects.Purpose", "subjects.Recipient"):
+    datamap.declare_no_personal_data(register_model, why="the policy's registers (§2, §4)")
+datamap.declare_no_personal_data(
+    "subjects.Recipient_purposes", why="which purposes a recipient serves"
 )
 
 # Staff actions in the admin log: written by staff logins, which have no data subject. An

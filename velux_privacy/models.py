@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,3 +51,36 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"Login #{self.pk}"
+
+
+class LoginSession(AbstractBaseSession):
+    """A session, keyed also by the login it belongs to (Django's "extending database-backed
+    session engines"), so erasing a person, or off-boarding a staff member, ends their sessions
+    with one set-based DELETE by login instead of decoding every session in the table.
+
+    `user` is filled from the session's own `_auth_user_id` each time it is saved
+    (velux_privacy.sessions.SessionStore); anonymous sessions have none.
+    """
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from velux_privacy.sessions import SessionStore
+
+        return SessionStore
+
+    def __str__(self) -> str:
+        # Never the key: whoever holds it is signed in.
+        return "Session"

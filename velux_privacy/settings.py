@@ -8,6 +8,7 @@ malformed value raises ImproperlyConfigured.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -103,7 +104,6 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "allauth",
@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "velux_privacy.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -183,6 +184,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions live in velux_privacy.LoginSession, keyed by login (velux_privacy.sessions).
+SESSION_ENGINE = "velux_privacy.sessions"
+# Customers: Django's two weeks. Staff, who can read all personal data: until the browser
+# closes, and at most this long after signing in (velux_privacy.middleware).
+STAFF_SESSION_SECONDS = _env_int("STAFF_SESSION_SECONDS", 8 * 3600)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -255,8 +261,16 @@ CELERY_TASK_QUEUES = [Queue("default"), Queue("exports"), Queue("retention")]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The beat schedule as data, each entry citing its policy clause; the retention jobs fill it.
-CELERY_BEAT_SCHEDULE: dict = {}
+# The beat schedule as data, each entry citing its policy clause (crontab in Europe/Brussels,
+# CELERY_TIMEZONE); the retention jobs add theirs.
+CELERY_BEAT_SCHEDULE: dict = {
+    # Expired sessions still say who was signed in: deleted every night (§6, data minimisation).
+    "sessions-clear-expired": {
+        "task": "velux_privacy.tasks.sessions_clear_expired_task",
+        "schedule": crontab(hour=3, minute=10),
+        "options": {"queue": "retention"},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -273,8 +287,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# How long an order stays in the books after it is closed (Belgian accounting law: 7 years).
+# Statutory retention of orders (subjects/privacy.py keeps them, anonymised, this long). Each
+# counts from 1 January after the year a record belongs to; the longer that applies wins:
+# - accounting documents: 7 years, Art. III.88 of the Code of Economic Law (WER), from the
+#   year of delivery;
+# - invoices (an invoiced order): 10 years, Art. 60 §4 of the VAT Code (WBTW), from the year
+#   of the invoice, since 1 January 2023 (law of 20 November 2022; 7 years before).
 ACCOUNTING_RETENTION_YEARS = _env_int("ACCOUNTING_RETENTION_YEARS", 7)
+VAT_RETENTION_YEARS = _env_int("VAT_RETENTION_YEARS", 10)
+# Policy §6: without a request, data goes after two years without activity on the website.
+INACTIVITY_ERASURE_MONTHS = _env_int("INACTIVITY_ERASURE_MONTHS", 24)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

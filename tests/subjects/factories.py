@@ -15,6 +15,7 @@ from subjects.models import (
     LegalHold,
     Order,
     OrderLine,
+    ProcessingLimit,
     SurveyResponse,
 )
 from velux_privacy.models import User
@@ -133,3 +134,13 @@ class LegalHoldFactory(factory.django.DjangoModelFactory):
     legal_reference = "Art. 10 WIB 92"
     reason = "Fiscal inquiry"
     placed_at = factory.LazyFunction(timezone.now)
+
+
+class ProcessingLimitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProcessingLimit
+
+    subject = factory.SubFactory(DataSubjectFactory)
+    kind = ProcessingLimit.Kind.OBJECTION
+    purpose = "business_development"
+    reason = "Bezwaar tegen productontwikkeling."

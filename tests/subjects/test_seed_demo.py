@@ -36,6 +36,9 @@ OPTIONAL_CATEGORIES = {
     # allauth confirms an e-mail by a signed link (HMAC) and stores no row for it; the demo
     # logins are verified already.
     "login_email_confirmations",
+    # Made by signing in, and by an erasure that kept something back.
+    "login_sessions",
+    "erasures_pending",
 }
 # Apps above `subjects` (imports run one way, DESIGN.md): seed_demo, in `subjects`, cannot
 # create their rows without importing them.

@@ -9,6 +9,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,11 +18,12 @@ from subjects.models import (
     Application,
     ContactRequest,
     DataSubject,
+    ErasurePending,
     Order,
     OrderLine,
     PurposeCode,
 )
-from subjects.services import ErasureRefused, subject_erase
+from subjects.services import ErasureCause, ErasureRefused, subject_erase
 from tests.subjects.factories import (
     ApplicationFactory,
     BrowsingEventFactory,
@@ -40,6 +42,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 MARK = "Zyxwvq"  # a distinctive string put in every personal field of the subject under test
+CAUSE = ErasureCause(kind="rights_request", reference="R-TEST")
 
 
 def _person_with_everything(*, order_placed_at=None, order_status=Order.Status.CLOSED):
@@ -102,7 +105,7 @@ def test_after_erasure_nothing_about_the_person_is_left_in_any_mapped_table():
     BrowsingEventFactory(subject=bystander)
     assert len(_text_left_anywhere(MARK)) > 10  # the check sees the data before
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert _text_left_anywhere(MARK) == []
     assert summary.subject_deleted is True
@@ -119,13 +122,14 @@ def test_after_erasure_nothing_about_the_person_is_left_in_any_mapped_table():
 def test_erasure_summary_holds_no_personal_data():
     subject = _person_with_everything()
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     dumped = json.dumps(summary.as_dict())
     assert MARK.lower() not in dumped.lower()
     assert summary.as_dict()["categories"]["survey_responses"] == {
         "deleted": 1,
         "anonymised": 0,
+        "anonymised_for": {},
         "kept": {},
     }
 
@@ -134,7 +138,7 @@ def test_an_order_in_the_accounting_period_is_anonymised_and_kept():
     subject = _person_with_everything(order_placed_at=NOW - dt.timedelta(days=365 * 3))
     order = Order.objects.get(subject=subject)
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     order.refresh_from_db()
     assert order.subject is None
@@ -187,24 +191,59 @@ def test_orders_stay_in_the_books_seven_years_from_the_january_after_delivery(
     subject = DataSubjectFactory()
     OrderFactory(subject=subject, placed_at=placed_at, delivered_at=delivered_at)
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert getattr(summary.categories["orders"], outcome) == 1
 
 
-def test_an_open_order_keeps_the_order_and_the_person_who_awaits_it():
+def test_an_open_order_keeps_only_what_delivering_it_needs_and_the_login_to_follow_it():
     subject = _person_with_everything(order_status=Order.Status.OPEN)
+    subject.last_activity_at = NOW
+    subject.save()
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert summary.categories["orders"].kept == {KeepReason.OPEN_ORDER: 1}
     assert summary.categories["order_lines"].kept == {KeepReason.OPEN_ORDER: 1}
-    assert summary.categories["identity"].kept == {KeepReason.LINKED_DATA_KEPT: 1}
+    assert summary.categories["identity"].anonymised_for == {KeepReason.OPEN_ORDER: 1}
+    assert summary.categories["login"].kept == {KeepReason.OPEN_ORDER: 1}
+    assert summary.categories["login_email_addresses"].kept == {KeepReason.OPEN_ORDER: 1}
     assert summary.subject_deleted is False
     assert Order.objects.get(subject=subject).delivery_city == MARK
+    kept = DataSubject.objects.get(pk=subject.pk)
+    # Name, e-mail, phone and language to deliver; not the home address, not the activity.
+    assert (kept.first_name, kept.phone) == (MARK, f"+32 {MARK}")
+    assert (kept.street, kept.postal_code, kept.city, kept.last_activity_at) == ("", "", "", None)
+    assert kept.user is not None
+    assert kept.user.has_usable_password()
     # Everything not needed for the open order is gone.
     assert summary.categories["browsing_history"].deleted == 3
     assert summary.categories["survey_responses"].deleted == 1
+
+
+def test_an_erasure_kept_back_by_an_open_order_is_recorded_to_be_finished():
+    subject = _person_with_everything(order_status=Order.Status.OPEN)
+
+    subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    pending = ErasurePending.objects.get(subject=subject)
+    assert (pending.cause, pending.cause_reference) == ("rights_request", "R-TEST")
+    assert pending.purposes is None
+    assert pending.kept_for == [KeepReason.OPEN_ORDER]
+
+
+def test_finishing_the_erasure_once_the_order_closed_removes_what_was_kept():
+    subject = _person_with_everything(order_status=Order.Status.OPEN)
+    subject_erase(cause=CAUSE, subject=subject, now=NOW)
+    Order.objects.filter(subject=subject).update(
+        status=Order.Status.CLOSED, placed_at=NOW - dt.timedelta(days=365 * 9)
+    )
+
+    again = subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    assert again.subject_deleted is True
+    assert _text_left_anywhere(MARK) == []
+    assert not ErasurePending.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -224,7 +263,7 @@ def test_rows_still_needed_for_their_purpose_are_kept(factory, fields, category,
     subject = DataSubjectFactory()
     factory(subject=subject, **fields)
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert summary.categories[category].kept == {reason: 1}
     assert summary.subject_deleted is False
@@ -256,7 +295,7 @@ def test_a_contract_is_in_force_until_its_last_brussels_day(start, end, erased_a
     subject = DataSubjectFactory()
     BusinessContactFactory(subject=subject, contract_start=start, contract_end=end)
 
-    summary = subject_erase(subject=subject, now=erased_at)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=erased_at)
 
     result = summary.categories["business_contacts"]
     assert (result.deleted, result.kept_total) == ((1, 0) if outcome == "deleted" else (0, 1))
@@ -271,7 +310,7 @@ def test_the_accounting_years_are_brussels_years_whatever_time_zone_is_active():
     )
 
     with timezone.override(dt.UTC):
-        summary = subject_erase(subject=subject, now=NOW)
+        summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert summary.categories["orders"].anonymised == 1
 
@@ -282,7 +321,7 @@ def test_an_ended_contract_no_longer_keeps_the_business_contact():
         subject=subject, contract_start=dt.date(2020, 1, 1), contract_end=dt.date(2026, 11, 24)
     )
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert summary.categories["business_contacts"].deleted == 1
 
@@ -291,7 +330,7 @@ def test_an_active_legal_hold_stops_all_erasure():
     subject = _person_with_everything()
     LegalHoldFactory(subject=subject, released_at=None)
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert summary.held_by == (KeepReason.LEGAL_HOLD,)
     assert summary.rows_deleted == 0
@@ -307,20 +346,22 @@ def test_no_caller_may_pass_over_a_legal_hold():
     LegalHoldFactory(subject=subject, released_at=None)
 
     with pytest.raises(ErasureRefused) as refused:
-        subject_erase(subject=subject, now=NOW, ignore_holds=[KeepReason.LEGAL_HOLD])
+        subject_erase(cause=CAUSE, subject=subject, now=NOW, ignore_holds=[KeepReason.LEGAL_HOLD])
 
     assert refused.value.code == "hold_not_ignorable"
     assert subject.browsing_events.count() == 1
 
 
 def test_an_erasure_request_may_pass_over_its_own_open_request_hold(monkeypatch):
-    holds = [SubjectHold(KeepReason.OPEN_RIGHTS_REQUEST, lambda subject: True)]
+    holds = [SubjectHold(KeepReason.OPEN_RIGHTS_REQUEST, lambda now: Q(pk__isnull=False))]
     monkeypatch.setattr(datamap, "_holds", holds)
     subject = DataSubjectFactory()
     BrowsingEventFactory(subject=subject)
 
-    held = subject_erase(subject=subject, now=NOW)
-    passed = subject_erase(subject=subject, now=NOW, ignore_holds=[KeepReason.OPEN_RIGHTS_REQUEST])
+    held = subject_erase(cause=CAUSE, subject=subject, now=NOW)
+    passed = subject_erase(
+        cause=CAUSE, subject=subject, now=NOW, ignore_holds=[KeepReason.OPEN_RIGHTS_REQUEST]
+    )
 
     assert held.held_by == (KeepReason.OPEN_RIGHTS_REQUEST,)
     assert held.categories["browsing_history"].kept == {KeepReason.OPEN_RIGHTS_REQUEST: 1}
@@ -332,10 +373,11 @@ def test_the_unsubscribe_purge_erases_what_was_collected_under_the_marketing_con
     subject = _person_with_everything(order_placed_at=NOW - dt.timedelta(days=30))
 
     summary = subject_erase(
-        subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW
+        cause=CAUSE, subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW
     )
 
-    assert set(summary.categories) == {"device_identifiers", "browsing_history"}
+    assert set(summary.categories) == {"device_identifiers", "browsing_history", "identity"}
+    assert summary.categories["identity"].kept == {KeepReason.OTHER_PURPOSE: 1}
     assert summary.categories["browsing_history"].deleted == 3
     assert summary.categories["device_identifiers"].deleted == 1
     assert Order.objects.filter(subject=subject).count() == 1
@@ -346,7 +388,7 @@ def test_an_unknown_purpose_is_refused():
     subject = DataSubjectFactory()
 
     with pytest.raises(ErasureRefused) as refused:
-        subject_erase(subject=subject, purposes=["marketing"], now=NOW)
+        subject_erase(cause=CAUSE, subject=subject, purposes=["marketing"], now=NOW)
 
     assert refused.value.code == "unknown_purpose"
 
@@ -354,9 +396,9 @@ def test_an_unknown_purpose_is_refused():
 def test_erasing_twice_finds_nothing_left_to_do():
     subject = DataSubjectFactory()
     BrowsingEventFactory(subject=subject)
-    subject_erase(subject=subject, now=NOW)
+    subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
-    again = subject_erase(subject=subject, now=NOW)
+    again = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert again.already_erased is True
     assert again.rows_deleted == 0
@@ -367,7 +409,7 @@ def test_erasure_uses_the_current_time_by_default():
     subject = DataSubjectFactory()
     OrderFactory(subject=subject, placed_at=timezone.now() - dt.timedelta(days=10))
 
-    summary = subject_erase(subject=subject)
+    summary = subject_erase(cause=CAUSE, subject=subject)
 
     assert summary.categories["orders"].anonymised == 1
     assert Order.objects.get().anonymised_at is not None
@@ -378,7 +420,7 @@ def test_a_staff_login_linked_to_a_subject_is_unlinked_and_kept_so_staff_can_sig
     EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
     subject = DataSubjectFactory(user=staff, first_name=MARK)
 
-    summary = subject_erase(subject=subject, now=NOW)
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert summary.categories["login"].kept == {KeepReason.STAFF_LOGIN: 1}
     assert summary.categories["login_email_addresses"].deleted == 0
@@ -396,10 +438,14 @@ def test_the_unsubscribe_purge_leaves_a_linked_staff_login_alone():
     staff = UserFactory(is_staff=True)
     subject = DataSubjectFactory(user=staff)
 
-    subject_erase(subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW)
+    summary = subject_erase(
+        cause=CAUSE, subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW
+    )
 
-    subject.refresh_from_db()
-    assert subject.user == staff
+    assert summary.categories["login"].kept == {KeepReason.STAFF_LOGIN: 1}
+    staff.refresh_from_db()
+    assert staff.is_active
+    assert staff.has_usable_password()
 
 
 def test_admin_log_entries_about_erased_rows_lose_their_names():
@@ -416,7 +462,7 @@ def test_admin_log_entries_about_erased_rows_lose_their_names():
             action_flag=CHANGE,
         )
 
-    subject_erase(subject=subject, now=NOW)
+    subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     assert not LogEntry.objects.filter(object_repr__icontains=MARK).exists()
     assert LogEntry.objects.filter(object_repr="[erased]").count() == 2
@@ -436,7 +482,7 @@ def test_erasure_locks_the_subject_before_reading_its_holds():
     subject = DataSubjectFactory()
 
     with CaptureQueriesContext(connection) as queries:
-        subject_erase(subject=subject, now=NOW)
+        subject_erase(cause=CAUSE, subject=subject, now=NOW)
 
     statements = [query["sql"] for query in queries.captured_queries]
     lock = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)

@@ -49,8 +49,11 @@ from subjects.models import (
     LegalHold,
     Order,
     OrderLine,
+    ProcessingLimit,
+    PurposeCode,
     SurveyResponse,
 )
+from velux_privacy.calendar import local_date
 from velux_privacy.models import User
 
 DEMO_DOMAIN = "demo.example"
@@ -80,6 +83,7 @@ INSERT_ORDER: tuple[type[models.Model], ...] = (
     SurveyResponse,
     Application,
     LegalHold,
+    ProcessingLimit,
 )
 
 YEAR = timedelta(days=365.25)
@@ -98,6 +102,7 @@ HAS_ORDER = 0.28
 HAS_SURVEY_RESPONSE = 0.20
 HAS_BUSINESS_CONTACT = 0.04
 HAS_APPLICATION = 0.004
+HAS_OBJECTION = 0.01  # objected to business development (§2.4, GDPR Art. 21)
 HAS_LEGAL_HOLD = 0.0015
 
 
@@ -800,6 +805,16 @@ class DemoDataGenerator:
             rows[Application].append(self._application(subject, language, until))
         if index == 1 or rng.random() < HAS_LEGAL_HOLD:
             rows[LegalHold].append(self._legal_hold(subject))
+        if showcase or rng.random() < HAS_OBJECTION:
+            rows[ProcessingLimit].append(
+                ProcessingLimit(
+                    subject=subject,
+                    kind=ProcessingLimit.Kind.OBJECTION,
+                    purpose=PurposeCode.BUSINESS_DEVELOPMENT,
+                    reason="Bezwaar tegen het gebruik voor productontwikkeling.",
+                    started_at=self._between(created_at, self.now),
+                )
+            )
 
     # Values ---------------------------------------------------------------------------------
 
@@ -1000,6 +1015,8 @@ class DemoDataGenerator:
             payment_card_brand=brand,
             payment_card_last4=last4,
             delivered_at=delivered_at,
+            # Invoiced on delivery (the VAT Code's 10 years run from the invoice's year).
+            invoiced_on=local_date(delivered_at) if delivered_at else None,
         )
         window = rng.choice(WINDOWS)
         quantity = rng.choice((1, 1, 1, 2, 2, 3))

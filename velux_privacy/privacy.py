@@ -1,0 +1,36 @@
+"""Installed models of Django and third-party apps that hold no personal data, each with why.
+
+The data map's rule is total (subjects.datamap.unmapped_models): every installed model is in
+the map or declared here or in its app's privacy.py. The logins, their e-mail addresses and
+sessions are personal data: subjects/privacy.py maps them with the identity.
+"""
+
+from django.contrib.auth import get_user_model
+
+from subjects.datamap import datamap
+
+_User = get_user_model()
+
+for label, why in [
+    ("auth.Group", "staff roles (DPO, privacy agent, auditor): names and permissions"),
+    ("auth.Group_permissions", "which permissions a staff role has"),
+    ("auth.Permission", "the permissions Django derives from the models"),
+    ("contenttypes.ContentType", "the installed models' names"),
+    ("django_celery_beat.ClockedSchedule", "schedule times of the jobs"),
+    ("django_celery_beat.CrontabSchedule", "schedule times of the jobs"),
+    ("django_celery_beat.IntervalSchedule", "schedule times of the jobs"),
+    ("django_celery_beat.SolarSchedule", "schedule times of the jobs"),
+    ("django_celery_beat.PeriodicTasks", "when the schedule last changed"),
+    (
+        "django_celery_beat.PeriodicTask",
+        "the scheduled jobs; their arguments are ids, never personal data (STYLE.md §6)",
+    ),
+]:
+    datamap.declare_no_personal_data(label, why=why)
+
+# A login's roles and permissions: only staff logins have any, and staff logins have no data
+# subject (DESIGN.md). Erasing a login deletes these rows with it.
+datamap.declare_no_personal_data(_User.groups.through, why="a login's staff roles")
+datamap.declare_no_personal_data(
+    _User.user_permissions.through, why="a login's own staff permissions"
+)
