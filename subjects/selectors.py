@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from subjects.datamap import Category, ExportField, datamap
-from subjects.models import DataSubject, Purpose, PurposeCode
+from subjects.models import DataSubject, ProcessingLimit, Purpose, PurposeCode
 
 
 @dataclass(frozen=True)
@@ -100,3 +101,24 @@ def _display(field: ExportField, value: Any) -> Any:
     if field.choices is not None and value in field.choices:
         return field.choices[value]
     return value
+
+
+def subject_processing_limits(
+    *, subject: DataSubject, purpose: str, now: datetime | None = None
+) -> QuerySet[ProcessingLimit]:
+    """The restrictions (Art. 18) and objections (Art. 21) in force for `subject` that limit
+    processing for `purpose` (a `PurposeCode`): those for every purpose and those for it."""
+    return ProcessingLimit.objects.filter(
+        ProcessingLimit.active_q(now=now),
+        Q(purpose="") | Q(purpose=purpose),
+        subject=subject,
+    )
+
+
+def subject_processing_allowed(
+    *, subject: DataSubject, purpose: str, now: datetime | None = None
+) -> bool:
+    """Whether VELUX may process `subject`'s data for `purpose` now, as far as restrictions
+    and objections go (consent is the consent app's question). Every processing of §2.4 and
+    §2.6, and consent's "may VELUX contact" selector, ask this. One query."""
+    return not subject_processing_limits(subject=subject, purpose=purpose, now=now).exists()

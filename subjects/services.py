@@ -42,6 +42,7 @@ from subjects.datamap import (
     datamap,
 )
 from subjects.models import DataSubject, DeletionReceipt, ErasurePending, PurposeCode
+from velux_privacy.appendonly import erasure_allow_in_transaction
 from velux_privacy.errors import DomainError
 from velux_privacy.models import normalise_email
 
@@ -205,6 +206,7 @@ def subjects_erase(
         now=now or timezone.now(),
         purposes=frozenset(purposes) if purposes is not None else None,
     )
+    erasure_allow_in_transaction()
     locked = dict(
         DataSubject.objects.select_for_update()
         .filter(pk__in=requested)
@@ -568,3 +570,56 @@ def _write_receipts(
         if summary.rows_deleted or summary.rows_anonymised
     ]
     DeletionReceipt.objects.bulk_create(receipts, batch_size=1000)
+
+
+class SubjectLinkRefused(DomainError):
+    code = "subject_link_refused"
+    default_message = _("This login cannot be linked to the person's data.")
+
+
+@transaction.atomic
+def subject_get_or_create_for_email(*, email: str, language: str | None = None) -> DataSubject:
+    """The data subject of a confirmed e-mail address, created when VELUX holds nothing on it
+    yet (DESIGN.md: intake finds or creates the subject by normalised e-mail, only once the
+    address is confirmed; callers confirm it first). `language` is the new subject's
+    preferred language; an existing subject's is left as it is."""
+    normalised = normalise_email(email)
+    subject = DataSubject.objects.select_for_update().filter(email=normalised).first()
+    if subject is not None:
+        return subject
+    fields = {"email": normalised}
+    if language:
+        fields["preferred_language"] = language
+    # The unique constraint is the last net if two confirmations race (get_or_create retries).
+    subject, _created = DataSubject.objects.get_or_create(email=normalised, defaults=fields)
+    return subject
+
+
+@transaction.atomic
+def subject_link_login(*, user, email: str, language: str | None = None) -> DataSubject:
+    """Link a customer's login to the data subject of `email`, an address of that login which
+    allauth has just verified, creating the subject if VELUX holds nothing on it yet.
+
+    Raises SubjectLinkRefused for a staff login (staff logins have no data subject), for an
+    address that is not the login's own verified one, and when the subject is already linked
+    to another login. Linking again the same pair changes nothing.
+    """
+    from allauth.account.models import EmailAddress
+
+    if user.is_staff or user.is_superuser:
+        raise SubjectLinkRefused(code="staff_login")
+    normalised = normalise_email(email)
+    if not EmailAddress.objects.filter(user=user, email=normalised, verified=True).exists():
+        raise SubjectLinkRefused(code="email_not_verified")
+    subject = subject_get_or_create_for_email(email=normalised, language=language)
+    if subject.user_id == user.pk:
+        return subject
+    if subject.user_id is not None:
+        raise SubjectLinkRefused(code="subject_has_another_login")
+    # A login links to one subject: an earlier link (another address of this login) stays.
+    if DataSubject.objects.filter(user=user).exists():
+        raise SubjectLinkRefused(code="login_has_another_subject")
+    subject.user = user
+    subject.save(update_fields=["user"])
+    logger.info("login %s linked to subject %s", user.pk, subject.pk)
+    return subject

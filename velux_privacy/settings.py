@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "csp",
+    # Triggers that keep the append-only tables so in SQL (velux_privacy.appendonly).
+    "pgtrigger",
     "velux_privacy",
     "subjects",
     "consent",
