@@ -16,6 +16,7 @@ no data subject, and a login links only to the subject with its (normalised) e-m
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,13 @@ from subjects.models import (
 )
 from subjects.selectors import CategoryData, subject_data_collect
 from subjects.services import subject_hash
+
+# Actions on a data subject that apps above subjects offer on the subject's page (record a
+# consent on the person's behalf, enter a rights request received by letter…): subjects imports
+# none of them (DESIGN.md), so each registers a callable here from its own admin.py, taking the
+# request and the subject and returning (label, url), or None where the staff member may not.
+SubjectPageAction = Callable[[HttpRequest, "DataSubject"], "tuple[str, str] | None"]
+subject_page_actions: list[SubjectPageAction] = []
 
 # The data subject's page shows this many rows of each category (newest first where the data
 # map orders so) and the total held: a person may have thousands of browsing events.
@@ -329,6 +337,8 @@ class DataSubjectAdmin(ErasureThroughDataMapOnly, PersonalDataMixin, admin.Model
         if obj is not None and obj.pk is not None and not add:
             context["personal_data"] = self.personal_data(request, obj)
             context["personal_data_rows_shown"] = PERSONAL_DATA_ROWS_SHOWN
+            offered = (action(request, obj) for action in subject_page_actions)
+            context["subject_actions"] = [action for action in offered if action is not None]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("name"), ordering="last_name")

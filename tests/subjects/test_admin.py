@@ -443,3 +443,21 @@ def test_login_change_page_links_to_its_data_subject(staff_client):
     assert response.status_code == 200
     link = f'<a href="{_url(DataSubject, "change", subject.pk)}">Data subject #{subject.pk}</a>'
     assert link in response.content.decode()
+
+
+def test_apps_above_subjects_offer_their_actions_on_the_subject_page(staff_client, monkeypatch):
+    from subjects import admin as subjects_admin
+
+    subject = DataSubjectFactory()
+    actions = [
+        lambda request, obj: ("Record a consent", f"/admin/record/{obj.pk}/"),
+        lambda request, obj: None,  # an action this staff member may not take
+    ]
+    monkeypatch.setattr(subjects_admin, "subject_page_actions", actions)
+
+    response = staff_client.get(_url(DataSubject, "change", subject.pk))
+
+    assert response.context["subject_actions"] == [
+        ("Record a consent", f"/admin/record/{subject.pk}/")
+    ]
+    assert f'href="/admin/record/{subject.pk}/"' in response.content.decode()
