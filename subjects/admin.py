@@ -171,6 +171,8 @@ class CategoryTable:
     changelist_url: str | None
     # Heading of the purpose whose section shows the table, when this is a repeat of it.
     shown_under: str | None
+    # The staff member may not view this model: the count only, no rows.
+    withheld: bool = False
 
     @property
     def anchor(self) -> str:
@@ -182,7 +184,7 @@ class CategoryTable:
 
     @property
     def is_cut(self) -> bool:
-        return self.total > len(self.rows)
+        return not self.withheld and self.total > len(self.rows)
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,11 @@ class PersonalDataMixin:
     admin_site: admin.AdminSite
 
     def personal_data(self, request: HttpRequest, subject: DataSubject) -> PersonalData:
-        data = subject_data_collect(subject=subject, limit_per_category=PERSONAL_DATA_ROWS_SHOWN)
+        data = subject_data_collect(
+            subject=subject,
+            limit_per_category=PERSONAL_DATA_ROWS_SHOWN,
+            may_see_rows=lambda category: self._may_view(request, category.model),
+        )
         first_shown_under: dict[str, str] = {}
         sections = []
         for purpose, categories in data.by_purpose():
@@ -245,6 +251,18 @@ class PersonalDataMixin:
             ],
             changelist_url=self._changelist_url(request, category_data.category, subject),
             shown_under=shown_under,
+            withheld=category_data.withheld,
+        )
+
+    def _may_view(self, request: HttpRequest, model: type) -> bool:
+        """The staff member's own permission on the category's model, as its admin says
+        (view or change), so this page never shows more than their changelists would."""
+        if self.admin_site.is_registered(model):
+            return self.admin_site.get_model_admin(model).has_view_permission(request)
+        opts = model._meta
+        return any(
+            request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+            for action in ("view", "change")
         )
 
     def _changelist_url(
@@ -318,9 +336,10 @@ class DataSubjectAdmin(ErasureThroughDataMapOnly, PersonalDataMixin, admin.Model
 
     def get_form(self, request: HttpRequest, obj: DataSubject | None = None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.base_fields["email"].help_text = _(
-            "Stored trimmed and in lower case; unique whatever the case."
-        )
+        if "email" in form.base_fields:  # not for staff who may only view
+            form.base_fields["email"].help_text = _(
+                "Stored trimmed and in lower case; unique whatever the case."
+            )
         return form
 
     def render_change_form(

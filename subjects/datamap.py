@@ -408,7 +408,9 @@ def path_to_subject(model: type[models.Model], *, max_depth: int = 4) -> str | N
     return None
 
 
-def unmapped_models(map_: DataMap | None = None) -> list[str]:
+def unmapped_models(
+    map_: DataMap | None = None, *, models_: Sequence[type[models.Model]] | None = None
+) -> list[str]:
     """Every installed model, auto-created many-to-many tables included, that is in neither
     the map nor declared free of personal data: the completeness test fails on any of them.
 
@@ -417,7 +419,7 @@ def unmapped_models(map_: DataMap | None = None) -> list[str]:
     """
     map_ = map_ or datamap
     missing = []
-    for model in apps.get_models(include_auto_created=True):
+    for model in models_ if models_ is not None else apps.get_models(include_auto_created=True):
         if map_.is_declared(model):
             continue
         hints = _personal_data_hints(model)
@@ -433,6 +435,18 @@ def _personal_data_hints(model: type[models.Model]) -> str:
     if path is not None:
         hints.append(f"reaches a data subject through {path or 'itself'!r}")
     fields = model._meta.get_fields(include_hidden=True)
+    pointing = sorted(
+        {
+            f.related_model._meta.label
+            for f in fields
+            if (f.one_to_many or f.one_to_one)
+            and not f.concrete
+            and f.related_model is not model
+            and path_to_subject(f.related_model) is not None
+        }
+    )
+    if path is None and pointing:
+        hints.append(f"pointed at by {', '.join(pointing)}, which reaches a data subject")
     emails = [f.name for f in fields if isinstance(f, models.EmailField)]
     if emails:
         hints.append(f"e-mail fields {', '.join(emails)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ class CategoryData:
     fields: tuple[ExportField, ...]
     rows: list[dict[str, Any]]
     total: int  # rows held; larger than len(rows) when a limit cut the list
+    withheld: bool = False  # the viewer may not see this category's rows: count only
 
     @property
     def key(self) -> str:
@@ -72,12 +74,15 @@ def subject_data_collect(
     provided_only: bool = False,
     limit_per_category: int | None = None,
     include_empty: bool = False,
+    may_see_rows: Callable[[Category], bool] | None = None,
 ) -> SubjectData:
     """Everything held on `subject`, walked through the data map.
 
     provided_only: only the fields the person provided (portability, GDPR Art. 20).
     limit_per_category: show at most this many rows of each category (newest first where the
     category orders so); `total` still counts them all.
+    may_see_rows: for a staff viewer, whether they may see a category's rows (their model
+    permissions); a category they may not see is counted, its rows never read (`withheld`).
     """
     collected = []
     for category in datamap.categories():
@@ -87,6 +92,11 @@ def subject_data_collect(
         rows_qs: QuerySet = category.rows_for(subject)
         total = rows_qs.count()
         if not total and not include_empty:
+            continue
+        if may_see_rows is not None and not may_see_rows(category):
+            collected.append(
+                CategoryData(category=category, fields=(), rows=[], total=total, withheld=True)
+            )
             continue
         values = rows_qs.order_by(*category.order_by).values(*(f.name for f in fields))
         if limit_per_category is not None:

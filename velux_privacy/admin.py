@@ -2,21 +2,26 @@
 
 A login that belongs to a data subject, and its e-mail addresses, are personal data: they
 are erased through the data map (subjects.services.subject_erase), never deleted here. A
-staff login, which has no data subject, can be deleted (off-boarding).
+staff login is never deleted while anything records its holder's actions (the admin log,
+whose entries Django would delete with it, holds placed, audit events…): off-boarding
+deactivates it instead (velux_privacy.services.staff_login_deactivate).
 """
 
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from subjects.models import DataSubject
+from velux_privacy.errors import DomainError
 from velux_privacy.models import User, normalise_email
+from velux_privacy.services import login_records_actions, staff_login_deactivate
 
 
 def _belongs_to_a_subject(user: User | None) -> bool:
@@ -72,11 +77,35 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
 
+    actions = ("deactivate_logins",)
+
     def has_delete_permission(self, request, obj: User | None = None) -> bool:
-        # No bulk delete: it cannot tell a customer's login from a staff login.
-        if obj is None or _belongs_to_a_subject(obj):
+        # No bulk delete: it cannot tell a customer's login from a staff login. The proof of
+        # who did what stays: a login that did anything is deactivated, not deleted.
+        if obj is None or _belongs_to_a_subject(obj) or login_records_actions(obj):
             return False
         return super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("Deactivate (off-boarding): no sign-in, sessions ended"))
+    def deactivate_logins(self, request, queryset) -> None:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        done = 0
+        for user in queryset:
+            try:
+                staff_login_deactivate(user=user, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, level=messages.ERROR)
+                continue
+            self.log_change(request, user, [{"changed": {"fields": ["is_active", "password"]}}])
+            done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d login deactivated.", "%(count)d logins deactivated.", done)
+                % {"count": done},
+                level=messages.SUCCESS,
+            )
 
     @admin.display(description=_("data subject"))
     def data_subject_link(self, obj: User) -> str:

@@ -461,3 +461,134 @@ def test_apps_above_subjects_offer_their_actions_on_the_subject_page(staff_clien
         ("Record a consent", f"/admin/record/{subject.pk}/")
     ]
     assert f'href="/admin/record/{subject.pk}/"' in response.content.decode()
+
+
+# Staff see only what their permissions allow (issue 6).
+
+SECRET = "Qwxzvy"  # a distinctive value in one row of every category
+
+
+def _subject_with_a_row_in_every_category():
+    from allauth.account.models import EmailAddress
+
+    from tests.subjects.factories import DeviceIdentifierFactory, ProcessingLimitFactory
+
+    user = User.objects.create_user(email=f"{SECRET.lower()}@example.com", first_name=SECRET)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True)
+    subject = DataSubjectFactory(email=user.email, first_name=SECRET, user=user)
+    BusinessContactFactory(subject=subject, company_name=f"{SECRET} BV")
+    ContactRequestFactory(subject=subject, message=SECRET)
+    order = OrderFactory(subject=subject, number=f"{SECRET}-1", status=Order.Status.OPEN)
+    OrderLineFactory(order=order, description=SECRET)
+    DeviceIdentifierFactory(subject=subject, value=f"cookie-{SECRET}")
+    BrowsingEventFactory(subject=subject, path=f"/{SECRET}")
+    SurveyResponseFactory(subject=subject, comment=SECRET)
+    ApplicationFactory(subject=subject, experience=SECRET)
+    LegalHoldFactory(subject=subject, reason=SECRET)
+    ProcessingLimitFactory(subject=subject, reason=SECRET)
+    return subject
+
+
+def _staff_with(*codenames: str, email: str = "agent@velux.example") -> User:
+    from django.contrib.auth.models import Permission
+
+    staff = User.objects.create_user(email=email, is_staff=True)
+    for codename in codenames:
+        app_label, name = codename.split(".")
+        staff.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=name)
+        )
+    return staff
+
+
+CATEGORY_PERMISSIONS = [
+    ("business_contacts", "subjects.view_businesscontact", f"{SECRET} BV"),
+    ("contact_requests", "subjects.view_contactrequest", SECRET),
+    ("orders", "subjects.view_order", f"{SECRET}-1"),
+    ("order_lines", "subjects.view_orderline", SECRET),
+    ("device_identifiers", "subjects.view_deviceidentifier", f"cookie-{SECRET}"),
+    ("browsing_history", "subjects.view_browsingevent", f"/{SECRET}"),
+    ("survey_responses", "subjects.view_surveyresponse", SECRET),
+    ("applications", "subjects.view_application", SECRET),
+    ("legal_holds", "subjects.view_legalhold", SECRET),
+    ("processing_limits", "subjects.view_processinglimit", SECRET),
+    ("login", "velux_privacy.view_user", SECRET),
+    ("login_email_addresses", "account.view_emailaddress", f"{SECRET.lower()}@example.com"),
+]
+
+
+def _table(response, key):
+    return next(
+        table
+        for section in response.context["personal_data"].sections
+        for table in section.categories
+        if table.key == key and not table.shown_under
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "permission", "value"), CATEGORY_PERMISSIONS, ids=[c[0] for c in CATEGORY_PERMISSIONS]
+)
+def test_the_subject_page_shows_a_categorys_rows_only_to_staff_who_may_view_its_model(
+    client, key, permission, value
+):
+    subject = _subject_with_a_row_in_every_category()
+    without = _staff_with("subjects.change_datasubject")
+    with_permission = _staff_with(
+        "subjects.change_datasubject", permission, email="dpo@velux.example"
+    )
+
+    client.force_login(without)
+    denied = client.get(_url(DataSubject, "change", subject.pk), HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(with_permission)
+    allowed = client.get(_url(DataSubject, "change", subject.pk), HTTP_ACCEPT_LANGUAGE="en")
+
+    denied_table, allowed_table = _table(denied, key), _table(allowed, key)
+    assert (denied_table.withheld, denied_table.rows, denied_table.total) == (True, [], 1)
+    assert allowed_table.withheld is False
+    assert any(value in str(cell) for row in allowed_table.rows for cell in row)
+    assert "Your permissions do not let you see these rows." in denied.content.decode()
+
+
+def test_staff_who_may_only_change_subjects_read_no_application_or_hold_reason(client):
+    subject = _subject_with_a_row_in_every_category()
+    client.force_login(_staff_with("subjects.change_datasubject"))
+
+    response = client.get(_url(DataSubject, "change", subject.pk), HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    # The person's own identity is this page; nothing of any other category shows.
+    assert html.count(SECRET) == html.count(f'value="{SECRET}"') + html.count(
+        f'value="{SECRET.lower()}@example.com"'
+    )
+
+
+def test_every_admin_page_works_for_staff_who_may_only_view(client):
+    from django.contrib.auth.models import Permission
+
+    _subject_with_a_row_in_every_category()
+    viewer = User.objects.create_user(email="auditor@velux.example", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    client.force_login(viewer)
+
+    failures = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        changelist = client.get(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        if changelist.status_code != 200:
+            failures.append((opts.label, "changelist", changelist.status_code))
+            continue
+        first = model_admin.get_queryset(changelist.wsgi_request).first()
+        if first is None:
+            continue
+        page = client.get(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk]),
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        if page.status_code != 200:
+            failures.append((opts.label, "change", page.status_code))
+    assert failures == []

@@ -141,3 +141,90 @@ def test_a_consent_purpose_must_be_one_of_the_categorys_purposes():
             subject_path="subject",
             fields=[],
         )
+
+
+# The rule is total: a new model of any kind fails the check until someone decides.
+
+
+@isolate_apps("subjects")
+def test_a_model_with_an_email_column_and_no_link_is_named_as_likely_personal_data():
+    class NewsletterSignup(models.Model):  # noqa: DJ008
+        address = models.EmailField()
+
+        class Meta:
+            app_label = "subjects"
+
+    assert unmapped_models(models_=[NewsletterSignup]) == [
+        "subjects.NewsletterSignup (e-mail fields address; likely personal data)"
+    ]
+
+
+@isolate_apps("subjects")
+def test_a_model_with_a_generic_foreign_key_is_named_as_likely_personal_data():
+    from django.contrib.contenttypes.fields import GenericForeignKey
+    from django.contrib.contenttypes.models import ContentType
+
+    class Note(models.Model):  # noqa: DJ008
+        content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+        object_id = models.PositiveIntegerField()
+        about = GenericForeignKey("content_type", "object_id")
+
+        class Meta:
+            app_label = "subjects"
+
+    assert unmapped_models(models_=[Note]) == [
+        "subjects.Note (generic foreign keys about; likely personal data)"
+    ]
+
+
+@isolate_apps("subjects")
+def test_a_model_with_json_and_no_link_is_named_as_likely_personal_data():
+    class Job(models.Model):  # noqa: DJ008
+        arguments = models.JSONField()
+
+        class Meta:
+            app_label = "subjects"
+
+    assert unmapped_models(models_=[Job]) == [
+        "subjects.Job (JSON fields arguments; likely personal data)"
+    ]
+
+
+@isolate_apps("subjects")
+def test_a_model_only_pointed_at_by_a_subjects_row_is_not_forgotten():
+    class Voucher(models.Model):  # noqa: DJ008
+        code = models.CharField(max_length=12)
+
+        class Meta:
+            app_label = "subjects"
+
+    class Gift(models.Model):  # noqa: DJ008
+        subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE)
+        voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE)
+
+        class Meta:
+            app_label = "subjects"
+
+    assert unmapped_models(models_=[Voucher, Gift]) == [
+        "subjects.Gift (reaches a data subject through 'subject'; likely personal data)",
+        "subjects.Voucher (pointed at by subjects.Gift, which reaches a data subject; "
+        "likely personal data)",
+    ]
+
+
+def test_every_installed_model_is_examined_third_party_and_many_to_many_tables_included():
+    from django.apps import apps
+
+    examined = set(apps.get_models(include_auto_created=True))
+    labels = {model._meta.label for model in examined}
+
+    assert {"velux_privacy.LoginSession", "django_celery_beat.PeriodicTask"} <= labels
+    assert {"velux_privacy.User_groups", "subjects.Recipient_purposes"} <= labels
+    assert all(datamap.is_declared(model) for model in examined)
+
+
+def test_declaring_a_model_free_of_personal_data_needs_a_reason():
+    fresh = DataMap()
+
+    with pytest.raises(ValueError, match="say why"):
+        fresh.declare_no_personal_data(Order, why=" ")

@@ -9,7 +9,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import Q, signals
+from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,12 +19,19 @@ from subjects.models import (
     Application,
     ContactRequest,
     DataSubject,
+    DeletionReceipt,
     ErasurePending,
     Order,
     OrderLine,
     PurposeCode,
 )
-from subjects.services import ErasureCause, ErasureRefused, subject_erase
+from subjects.services import (
+    ErasureCause,
+    ErasureRefused,
+    subject_erase,
+    subject_hash,
+    subjects_erase,
+)
 from tests.subjects.factories import (
     ApplicationFactory,
     BrowsingEventFactory,
@@ -37,6 +45,8 @@ from tests.subjects.factories import (
     SurveyResponseFactory,
     UserFactory,
 )
+from velux_privacy.models import LoginSession, User
+from velux_privacy.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 
@@ -489,3 +499,271 @@ def test_erasure_locks_the_subject_before_reading_its_holds():
     holds_read = next(i for i, sql in enumerate(statements) if "subjects_legalhold" in sql)
     assert lock < holds_read
     assert '"subjects_datasubject"' in statements[lock]
+
+
+# Issue 6: nothing escapes an erasure.
+
+
+def test_erasure_ends_the_persons_sessions_and_no_session_row_names_them(client):
+    subject = _person_with_everything()
+    signed_in = client.post(
+        "/en/accounts/login/",
+        {"login": subject.user.email, "password": "correct horse battery staple"},
+    )
+    assert signed_in.status_code == 302
+    other = UserFactory(email="other@example.com")
+    LoginSession.objects.create(
+        session_key="o" * 32,
+        session_data=SessionStore().encode({"_auth_user_id": str(other.pk)}),
+        expire_date=timezone.now() + dt.timedelta(days=1),
+        user=other,
+    )
+    assert LoginSession.objects.filter(user=subject.user).count() == 1
+
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    assert summary.categories["login_sessions"].deleted == 1
+    remaining = [SessionStore().decode(s.session_data) for s in LoginSession.objects.all()]
+    assert remaining == [{"_auth_user_id": str(other.pk)}]
+    assert client.get("/admin/").status_code == 302  # signed out
+
+
+def test_a_login_with_the_persons_address_but_not_linked_is_erased_too():
+    subject = DataSubjectFactory(email=f"{MARK.lower()}@example.com", first_name=MARK)
+    unlinked = UserFactory(email=f"{MARK.lower()}@example.com")  # signed up, not verified
+    address = EmailAddress.objects.create(user=unlinked, email=unlinked.email, verified=False)
+    bystander = UserFactory(email="bystander@example.com")
+
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    assert summary.categories["login"].deleted == 1
+    assert summary.categories["login_email_addresses"].deleted == 1
+    assert not EmailAddress.objects.filter(pk=address.pk).exists()
+    assert _text_left_anywhere(MARK) == []
+    assert User.objects.filter(pk=bystander.pk).exists()
+
+
+def test_an_unlinked_staff_login_with_the_persons_address_stays():
+    subject = DataSubjectFactory(email="an@example.com")
+    staff = UserFactory(email="an@example.com", is_staff=True)
+
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    assert summary.categories["login"].kept == {KeepReason.STAFF_LOGIN: 1}
+    assert User.objects.filter(pk=staff.pk).exists()
+
+
+def test_the_unsubscribe_purge_takes_a_newsletter_only_person_entirely():
+    subject = DataSubjectFactory(email=f"{MARK.lower()}@example.com", first_name=MARK)
+    device = DeviceIdentifierFactory(subject=subject, value=f"cookie-{MARK}")
+    BrowsingEventFactory.create_batch(2, subject=subject, device=device)
+    user = UserFactory(email=subject.email, last_login=NOW - dt.timedelta(days=800))
+    subject.user = user
+    subject.save()
+
+    summary = subject_erase(
+        cause=CAUSE, subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW
+    )
+
+    assert summary.subject_deleted is True
+    assert summary.categories["login"].deleted == 1
+    assert _text_left_anywhere(MARK) == []
+
+
+@pytest.mark.parametrize(
+    ("other_data", "reason"),
+    [
+        ("order", KeepReason.OTHER_PURPOSE),
+        ("survey", KeepReason.OTHER_PURPOSE),
+        ("login_in_use", KeepReason.LOGIN_IN_USE),
+    ],
+)
+def test_the_unsubscribe_purge_leaves_the_person_while_another_purpose_needs_them(
+    other_data, reason
+):
+    subject = DataSubjectFactory(first_name=MARK)
+    BrowsingEventFactory(subject=subject)
+    if other_data == "order":
+        OrderFactory(subject=subject, placed_at=NOW - dt.timedelta(days=30))
+    elif other_data == "survey":
+        SurveyResponseFactory(subject=subject)
+    else:
+        subject.user = UserFactory(last_login=NOW - dt.timedelta(days=20))
+        subject.save()
+
+    summary = subject_erase(
+        cause=CAUSE, subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW
+    )
+
+    assert summary.categories["browsing_history"].deleted == 1
+    assert summary.categories["identity"].kept == {reason: 1}
+    assert DataSubject.objects.get(pk=subject.pk).first_name == MARK
+
+
+def test_a_legal_hold_released_in_the_future_still_holds_today():
+    subject = DataSubjectFactory()
+    BrowsingEventFactory(subject=subject)
+    LegalHoldFactory(subject=subject, released_at=NOW + dt.timedelta(days=90))
+
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
+    later = subject_erase(cause=CAUSE, subject=subject, now=NOW + dt.timedelta(days=91))
+
+    assert summary.held_by == (KeepReason.LEGAL_HOLD,)
+    assert summary.rows_deleted == 0
+    assert later.held_by == ()
+    assert later.subject_deleted is True
+
+
+def test_an_erasure_held_by_a_legal_hold_is_recorded_to_be_finished():
+    subject = DataSubjectFactory()
+    LegalHoldFactory(subject=subject, released_at=None)
+
+    subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    assert ErasurePending.objects.get(subject=subject).kept_for == [KeepReason.LEGAL_HOLD]
+
+
+@pytest.mark.parametrize(
+    ("invoiced_on", "outcome"),
+    [
+        # Invoiced in 2016: the VAT Code keeps it until the end of 2026 (10 years from 1
+        # January 2017), though the accounting law's 7 years (from delivery) have passed.
+        (dt.date(2016, 12, 31), "anonymised"),
+        # Invoiced in 2015: kept until the end of 2025, gone now.
+        (dt.date(2015, 12, 31), "deleted"),
+    ],
+)
+def test_an_invoiced_order_stays_ten_years_from_the_january_after_the_invoice(invoiced_on, outcome):
+    subject = DataSubjectFactory()
+    OrderFactory(
+        subject=subject,
+        placed_at=dt.datetime(2015, 12, 1, tzinfo=dt.UTC),
+        delivered_at=dt.datetime(2015, 12, 20, tzinfo=dt.UTC),
+        invoiced_on=invoiced_on,
+    )
+
+    summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    assert getattr(summary.categories["orders"], outcome) == 1
+    if outcome == "anonymised":
+        assert summary.categories["orders"].anonymised_for == {KeepReason.VAT_PERIOD: 1}
+
+
+# Set-based erasure: one implementation for a batch, bounded statements, no rows in Python.
+
+
+def test_a_batch_erasure_gives_one_summary_per_subject_and_one_receipt_each():
+    people = DataSubjectFactory.create_batch(3)
+    for number, person in enumerate(people):
+        BrowsingEventFactory.create_batch(number + 1, subject=person)
+    OrderFactory(subject=people[2], status=Order.Status.OPEN)
+    bystander = DataSubjectFactory()
+    BrowsingEventFactory(subject=bystander)
+
+    summaries = subjects_erase(subject_ids=[p.pk for p in people], cause=CAUSE, now=NOW)
+
+    assert [summaries[p.pk].categories["browsing_history"].deleted for p in people] == [1, 2, 3]
+    assert [summaries[p.pk].subject_deleted for p in people] == [True, True, False]
+    assert DeletionReceipt.objects.count() == 3
+    assert bystander.browsing_events.count() == 1
+
+
+def test_the_receipt_holds_the_keyed_hash_of_the_address_and_no_personal_data():
+    subject = _person_with_everything()
+    email = subject.email
+
+    subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    receipt = DeletionReceipt.objects.get()
+    assert receipt.subject_hash == subject_hash(email.upper())
+    assert receipt.subject_hash != subject_hash("someone.else@example.com")
+    assert (receipt.cause, receipt.cause_reference, receipt.subject_deleted) == (
+        "rights_request",
+        "R-TEST",
+        True,
+    )
+    assert receipt.summary["categories"]["browsing_history"]["deleted"] == 3
+    assert MARK.lower() not in json.dumps(receipt.summary).lower()
+    assert email not in json.dumps(model_to_dict(receipt), default=str)
+
+
+def test_an_erasure_that_found_nothing_leaves_no_receipt():
+    subject = DataSubjectFactory()
+    OrderFactory(subject=subject, placed_at=NOW - dt.timedelta(days=3))
+    subject_erase(cause=CAUSE, subject=subject, purposes=[PurposeCode.SURVEYS], now=NOW)
+
+    assert DeletionReceipt.objects.count() == 0
+
+
+def test_erasure_never_loads_rows_whatever_signal_receivers_exist():
+    subject = DataSubjectFactory()
+    BrowsingEventFactory.create_batch(50, subject=subject)
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append(sender)
+
+    signals.pre_delete.connect(receiver, weak=False)
+    signals.post_delete.connect(receiver, weak=False)
+    try:
+        summary = subject_erase(cause=CAUSE, subject=subject, now=NOW)
+    finally:
+        signals.pre_delete.disconnect(receiver)
+        signals.post_delete.disconnect(receiver)
+
+    assert summary.categories["browsing_history"].deleted == 50
+    assert seen == []
+
+
+def _erase_counting_queries(subject_ids):
+    with CaptureQueriesContext(connection) as queries:
+        subjects_erase(subject_ids=subject_ids, cause=CAUSE, now=NOW)
+    return len(queries.captured_queries)
+
+
+def test_a_batch_costs_the_same_statements_as_one_subject():
+    def person():
+        subject = _person_with_everything_generated()
+        return subject.pk
+
+    one = _erase_counting_queries([person()])
+    many = _erase_counting_queries([person() for _ in range(8)])
+
+    assert many == one
+
+
+def _person_with_everything_generated():
+    """Like _person_with_everything, with unique addresses (several in one test)."""
+    user = UserFactory()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    subject = DataSubjectFactory(email=user.email, user=user)
+    BusinessContactFactory(subject=subject)
+    ContactRequestFactory(subject=subject)
+    OrderLineFactory(order=OrderFactory(subject=subject, placed_at=NOW - dt.timedelta(days=4000)))
+    device = DeviceIdentifierFactory(subject=subject)
+    BrowsingEventFactory.create_batch(3, subject=subject, device=device)
+    SurveyResponseFactory(subject=subject)
+    ApplicationFactory(subject=subject)
+    return subject
+
+
+def test_the_admin_log_is_relabelled_only_for_models_it_has_entries_about():
+    subject = _person_with_everything()
+    staff = UserFactory(is_staff=True)
+    LogEntry.objects.create(
+        user=staff,
+        content_type=ContentType.objects.get_for_model(Order),
+        object_id="123456",
+        object_repr="Order BE-1",
+        action_flag=CHANGE,
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        subject_erase(cause=CAUSE, subject=subject, now=NOW)
+
+    relabels = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "UPDATE" in q["sql"] and "django_admin_log" in q["sql"]
+    ]
+    assert len(relabels) == 1  # orders only: no entry about any other model
