@@ -152,7 +152,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from subjects.selectors import subject_data_collect
-    from subjects.services import subject_erase
+    from subjects.services import ErasureCause, subject_erase
 
     def timed(function, **arguments):
         with CaptureQueriesContext(connection) as queries:
@@ -177,7 +177,9 @@ def main() -> None:
             rows = sum(len(category.rows) for category in data.categories)
             detail = f"{len(data.categories)} categories, {rows:,} rows"
             figures[name].append((elapsed, queries, detail))
-        summary, elapsed, queries = timed(subject_erase, subject=subject)
+        summary, elapsed, queries = timed(
+            subject_erase, subject=subject, cause=ErasureCause("rights_request", "BENCH")
+        )
         detail = (
             f"{summary.rows_deleted:,} deleted, {summary.rows_anonymised:,} anonymised, "
             f"{summary.rows_kept:,} kept, subject deleted: {summary.subject_deleted}"

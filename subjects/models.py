@@ -205,6 +205,9 @@ class DataSubject(models.Model):
             )
         ]
         indexes = [
+            # Lookups by the stored, normalised address (the unique constraint's index is on
+            # LOWER(email), which an equality on the column cannot use).
+            models.Index(fields=["email"], name="subjects_ds_email"),
             models.Index(fields=["last_activity_at"], name="subjects_ds_last_activity"),
             models.Index(fields=["marketing_purge_due_on"], name="subjects_ds_purge_due"),
         ]

@@ -9,6 +9,7 @@ class VeluxPrivacyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from velux_privacy import lookups  # noqa: F401 (registers `in_array` on every field)
         from velux_privacy.checks import cache_shared_check
 
         checks.register(cache_shared_check, checks.Tags.caches, deploy=True)
