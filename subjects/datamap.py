@@ -158,6 +158,10 @@ class Category:
     # In such an erasure, rows matching this condition (a login still in use) keep the
     # identity, and themselves.
     in_use: Callable[[ErasureContext], Q] | None = None
+    # What the person is told of the category (GDPR Art. 15(1)(d) and (g)): how long it is
+    # kept and where it comes from, in the texts "my data" and the access export show.
+    retention: str | Promise | None = None
+    source: str | Promise | None = None
 
     def serves_only(self, purposes: set[str]) -> bool:
         """Whether erasing for `purposes` takes this category: it serves nothing else, or it
@@ -263,6 +267,8 @@ class DataMap:
         match_email: str | None = None,
         with_identity: bool = False,
         in_use: Callable[[ErasureContext], Q] | None = None,
+        retention: str | Promise | None = None,
+        source: str | Promise | None = None,
     ) -> Category:
         model = _resolve_model(model)
         if key in self._categories:
@@ -292,6 +298,8 @@ class DataMap:
             match_email=match_email,
             with_identity=with_identity or not subject_path,
             in_use=in_use,
+            retention=retention,
+            source=source,
         )
         if consent_purpose is not None and consent_purpose not in category.purposes:
             raise ValueError(f"{model._meta.label}: its consent purpose is not among its purposes")

@@ -1,0 +1,183 @@
+"""The access export of a heavy subject, streamed, against psycopg's COPY of the same rows.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/velux_bench \
+        .venv/bin/python bench/export.py [--events 100000]
+
+Creates (once; kept for later runs) one subject with --events browsing events and a few rows
+in other categories, then, each in a fresh child process so its peak RSS is its own:
+1. `subjects.exports.subject_export_write`: the ZIP of JSON and CSV per category and the
+   Art. 15 summary, written to private storage;
+2. the floor: the same browsing rows streamed by psycopg's `COPY (SELECT …) TO STDOUT` into a
+   file.
+Prints time, peak RSS and size of both and the ratio (target <= 3, RSS < 150 MB), then one JSON
+line.
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import django_setup
+
+HERE = Path(__file__).resolve()
+MARK = "bench.export"
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: Linux keeps
+    that across exec, so a child started by the parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def subject_ensure(events: int):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from subjects.models import BrowsingEvent, ContactRequest, DataSubject, Order
+
+    email = f"{MARK}.{events}@demo.example"
+    subject = DataSubject.objects.filter(email=email).first()
+    if subject is not None:
+        return subject
+    now = timezone.now()
+    subject = DataSubject.objects.create(
+        email=email, first_name="Lotte", last_name="Peeters", city="Antwerpen"
+    )
+    BrowsingEvent.objects.bulk_create(
+        (
+            BrowsingEvent(
+                subject=subject,
+                occurred_at=now - timedelta(minutes=n * 7),
+                event_type=BrowsingEvent.EventType.PAGE_VIEW,
+                path=f"/nl-be/producten/dakramen/{n % 500}?utm_source=newsletter",
+            )
+            for n in range(events)
+        ),
+        batch_size=5000,
+    )
+    Order.objects.create(subject=subject, number=f"BENCH-{events}", total_amount=649)
+    ContactRequest.objects.create(subject=subject, channel="web_form", kind="quote", message="x")
+    return subject
+
+
+def child_export(subject_id: int) -> dict:
+    from django.core.files.storage import default_storage
+
+    from subjects.exports import subject_export_write
+    from subjects.models import DataSubject
+
+    from django.template.loader import get_template
+
+    subject = DataSubject.objects.get(pk=subject_id)
+    # A worker loads its template engine once, at its first export: not what this measures.
+    get_template("subjects/export/index.html")
+    before = peak_rss_mb()
+    started = time.perf_counter()
+    manifest = subject_export_write(subject=subject, storage_name="bench/export.zip", language="nl")
+    elapsed = time.perf_counter() - started
+    default_storage.delete(manifest.storage_name)
+    return {
+        "seconds": elapsed,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_before_mb": before,
+        "bytes": manifest.size,
+        "rows": manifest.rows,
+    }
+
+
+def child_copy(subject_id: int) -> dict:
+    from django.db import connection
+
+    before = peak_rss_mb()
+    with tempfile.NamedTemporaryFile() as target, connection.cursor() as cursor:
+        started = time.perf_counter()
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        with raw.copy(
+            "COPY (SELECT occurred_at, event_type, path FROM subjects_browsingevent "
+            "WHERE subject_id = %s ORDER BY occurred_at DESC) TO STDOUT WITH CSV HEADER",
+            [subject_id],
+        ) as copy:
+            for chunk in copy:
+                target.write(chunk)
+        target.flush()
+        elapsed = time.perf_counter() - started
+        size = Path(target.name).stat().st_size
+    return {
+        "seconds": elapsed,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_before_mb": before,
+        "bytes": size,
+    }
+
+
+def run_child(mode: str, subject_id: int) -> dict:
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, str(HERE), "--child", mode, "--subject", str(subject_id)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", choices=["export", "copy"])
+    parser.add_argument("--subject", type=int)
+    args = parser.parse_args()
+    database = django_setup()
+    if args.child:
+        result = child_export(args.subject) if args.child == "export" else child_copy(args.subject)
+        print(json.dumps(result))
+        return
+
+    import statistics
+
+    subject = subject_ensure(args.events)
+    exports = [run_child("export", subject.pk) for _ in range(args.runs)]
+    copies = [run_child("copy", subject.pk) for _ in range(args.runs)]
+    export_s = statistics.median(r["seconds"] for r in exports)
+    copy_s = statistics.median(r["seconds"] for r in copies)
+    ratio = export_s / copy_s
+    rss = max(r["peak_rss_mb"] for r in exports)
+    print(
+        f"export on {database}: one subject, {args.events:,} browsing events, median of {args.runs}"
+    )
+    print(
+        f"  subject_export_write (ZIP: JSON + CSV per category, summary)  {export_s:6.2f} s  "
+        f"peak RSS {rss:.0f} MB (Django alone {exports[0]['rss_before_mb']:.0f} MB)  "
+        f"{exports[0]['bytes'] / 1e6:.1f} MB, {exports[0]['rows']:,} rows"
+    )
+    copy_rss = max(r["peak_rss_mb"] for r in copies)
+    print(
+        f"  COPY … TO STDOUT of the browsing rows into a file            {copy_s:6.2f} s  "
+        f"peak RSS {copy_rss:.0f} MB  {copies[0]['bytes'] / 1e6:.1f} MB"
+    )
+    print(f"  ratio export/COPY: {ratio:.2f} (target <= 3); peak RSS {rss:.0f} MB (target < 150)")
+    print(
+        json.dumps(
+            {
+                "events": args.events,
+                "export_seconds": round(export_s, 3),
+                "copy_seconds": round(copy_s, 3),
+                "ratio": round(ratio, 2),
+                "export_peak_rss_mb": round(rss),
+                "export_bytes": exports[0]["bytes"],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

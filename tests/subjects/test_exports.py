@@ -1,0 +1,186 @@
+"""The access and portability exports, written from the data map and read back here."""
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.files.storage import default_storage
+
+from subjects.datamap import datamap
+from subjects.exports import Withheld, portable_categories, subject_export_write
+from subjects.models import BrowsingEvent, ContactRequest, Order
+from tests.subjects.factories import (
+    ApplicationFactory,
+    BrowsingEventFactory,
+    ContactRequestFactory,
+    DataSubjectFactory,
+    OrderFactory,
+    SurveyResponseFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
+
+
+def _open(name: str) -> zipfile.ZipFile:
+    with default_storage.open(name, "rb") as handle:
+        return zipfile.ZipFile(io.BytesIO(handle.read()))
+
+
+def _person():
+    subject = DataSubjectFactory(
+        email="lotte@example.be", first_name="Lotte", preferred_language="fr"
+    )
+    OrderFactory(subject=subject, number="BE-00000042", delivery_city="Antwerpen")
+    ContactRequestFactory(subject=subject, message="Une offre pour deux fenêtres, svp.")
+    BrowsingEventFactory.create_batch(3, subject=subject, path="/fr-be/produits")
+    SurveyResponseFactory(subject=subject, comment="Très bien")
+    ApplicationFactory(subject=subject, experience="Dix ans de menuiserie")
+    other = DataSubjectFactory(email="someone.else@example.be", first_name="Other")
+    OrderFactory(subject=other, number="BE-OTHER-1")
+    BrowsingEventFactory(subject=other, path="/another-persons-page")
+    return subject
+
+
+def test_the_access_export_holds_every_category_as_json_and_csv_and_nobody_elses():
+    subject = _person()
+
+    manifest = subject_export_write(subject=subject, storage_name="exports/a.zip", language="fr")
+
+    archive = _open("exports/a.zip")
+    names = set(archive.namelist())
+    held = {c.key for c in manifest.categories}
+    assert held == {
+        "identity", "contact_requests", "orders", "browsing_history", "survey_responses",
+        "applications",
+    }  # fmt: skip
+    for key in held:
+        assert {f"data/{key}.json", f"data/{key}.csv"} <= names
+    browsing = json.loads(archive.read("data/browsing_history.json"))
+    assert [row["path"] for row in browsing] == ["/fr-be/produits"] * 3
+    orders = list(csv.reader(io.StringIO(archive.read("data/orders.csv").decode("utf-8-sig"))))
+    assert orders[0][0] == "numéro de commande"  # labels in the person's language
+    assert orders[1][0] == "BE-00000042"
+    everything = b"".join(archive.read(name) for name in names)
+    assert b"BE-OTHER-1" not in everything
+    assert b"/another-persons-page" not in everything
+    assert b"someone.else@example.be" not in everything
+
+
+def test_the_summary_states_the_article_15_information_in_the_persons_language():
+    subject = _person()
+
+    subject_export_write(subject=subject, storage_name="exports/a.zip", language="fr")
+
+    summary = _open("exports/a.zip").read("index.html").decode()
+    assert '<html lang="fr">' in summary
+    assert "Vos données à caractère personnel chez VELUX Belgium" in summary
+    for words in [
+        "Base juridique",  # the legal basis of each purpose
+        "Combien de temps nous les conservons",  # retention
+        "Autorité de protection des données",  # the right to complain
+        "Drukpersstraat 35",
+        "décision",  # automated decision-making
+    ]:
+        assert words in summary, words
+    assert 'href="data/orders.csv"' in summary
+
+
+def test_a_portability_export_holds_only_provided_fields_of_consent_or_contract_data():
+    subject = _person()
+
+    manifest = subject_export_write(
+        subject=subject, storage_name="exports/p.zip", language="nl", portability=True
+    )
+
+    archive = _open("exports/p.zip")
+    keys = {c.key for c in manifest.categories}
+    portable = {c.key for c in portable_categories()}
+    assert keys <= portable
+    # Surveys (§2.6) rest on legitimate interest, applications (§2.7) on steps before a
+    # contract: surveys are not portable; browsing history was not provided by the person.
+    assert "survey_responses" not in keys
+    assert "browsing_history" not in keys
+    orders = json.loads(archive.read("data/orders.json"))
+    provided = datamap._categories["orders"].provided
+    assert set(orders[0]) == set(provided)
+    assert "number" not in orders[0]  # made by VELUX, not provided
+
+
+def test_rows_withheld_to_protect_others_are_left_out_and_counted_with_the_reason():
+    subject = _person()
+    note = ContactRequest.objects.get(subject=subject)
+
+    manifest = subject_export_write(
+        subject=subject,
+        storage_name="exports/w.zip",
+        language="en",
+        withheld={"contact_requests": Withheld(frozenset({note.pk}), "it names a neighbour")},
+    )
+
+    archive = _open("exports/w.zip")
+    assert json.loads(archive.read("data/contact_requests.json")) == []
+    contact = next(c for c in manifest.categories if c.key == "contact_requests")
+    assert (contact.rows, contact.withheld) == (0, 1)
+    summary = archive.read("index.html").decode()
+    assert "1 record is not included, to protect other people: it names a neighbour" in summary
+    assert json.loads(archive.read("manifest.json"))["categories"][1]["withheld"] in (0, 1)
+
+
+def test_an_export_of_many_rows_is_written_in_chunks(monkeypatch):
+    from subjects import exports
+
+    subject = DataSubjectFactory()
+    BrowsingEvent.objects.bulk_create(
+        BrowsingEvent(subject=subject, event_type="page_view", path=f"/p/{n}") for n in range(25)
+    )
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 10)
+
+    subject_export_write(subject=subject, storage_name="exports/big.zip", language="en")
+
+    archive = _open("exports/big.zip")
+    rows = list(
+        csv.reader(io.StringIO(archive.read("data/browsing_history.csv").decode("utf-8-sig")))
+    )
+    assert len(rows) == 26  # the header and every row, across three chunks
+    assert len(json.loads(archive.read("data/browsing_history.json"))) == 25
+    assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Zei "ja", toen\nnee',
+        "back\\slash, and a tab\there",
+        "control \x01 and \x02 characters",
+        "Æøå — ‘quotes’ € 🙂",
+        "",
+    ],
+)
+def test_any_text_comes_back_exactly_from_both_files(text):
+    subject = DataSubjectFactory()
+    ContactRequestFactory(subject=subject, message=text, product_interest="x,y")
+
+    subject_export_write(subject=subject, storage_name="exports/t.zip", language="en")
+
+    archive = _open("exports/t.zip")
+    [from_json] = json.loads(archive.read("data/contact_requests.json"))
+    table = list(
+        csv.DictReader(io.StringIO(archive.read("data/contact_requests.csv").decode("utf-8-sig")))
+    )
+    assert from_json["message"] == text
+    assert from_json["product_interest"] == "x,y"
+    assert [row["message"] for row in table] == [text]
+    assert table[0]["channel"] == "web form"  # a choice by its label
