@@ -71,11 +71,10 @@ def subject_ensure(events: int):
 
 def child_export(subject_id: int) -> dict:
     from django.core.files.storage import default_storage
+    from django.template.loader import get_template
 
     from subjects.exports import subject_export_write
     from subjects.models import DataSubject
-
-    from django.template.loader import get_template
 
     subject = DataSubject.objects.get(pk=subject_id)
     # A worker loads its template engine once, at its first export: not what this measures.

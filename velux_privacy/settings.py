@@ -272,6 +272,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=10),
         "options": {"queue": "retention"},
     },
+    # GDPR Art. 17: what an erasure kept back for a reason that ends (an open order, a
+    # contract in force, a legal hold) is erased once the reason has ended.
+    "erasures-pending-finish": {
+        "task": "retention.tasks.erasures_pending_finish_task",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"queue": "retention"},
+    },
 }
 
 REST_FRAMEWORK = {
