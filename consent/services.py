@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -149,7 +150,7 @@ def newsletter_subscribe(
     """Subscribe `subject` to one newsletter or alert. Asking for a newsletter is asking for
     marketing e-mail: the consent it falls under is given first when it does not count yet."""
     with transaction.atomic():
-        locked = _subject_lock(subject)
+        locked = _subject_lock(subject, now)
         now = now or timezone.now()  # after the lock: the ledger's time order is its order
         if not newsletter.is_active:
             raise ConsentPurposeNotOffered(code="newsletter_not_offered")
@@ -197,7 +198,7 @@ def newsletter_unsubscribe(
     """Unsubscribe `subject` from one newsletter or alert, and nothing else: the consent it
     falls under stays as it is, even when this was the last newsletter (§5)."""
     with transaction.atomic():
-        locked = _subject_lock(subject)
+        locked = _subject_lock(subject, now)
         now = now or timezone.now()
         return _newsletter_leave(
             subject=locked,
@@ -224,7 +225,7 @@ def consent_choices_apply(
     returns the entries appended (the unchanged choices append nothing)."""
     recorded: list[ConsentEvent] = []
     with transaction.atomic():
-        locked = _subject_lock(subject)
+        locked = _subject_lock(subject, now)
         now = now or timezone.now()
         for code, given in purposes.items():
             event = _consent_change(
@@ -278,7 +279,7 @@ def consent_gpc_apply(
     withdrawal of every cookie consent, nor an erasure)."""
     recorded = []
     with transaction.atomic():
-        locked = _subject_lock(subject)
+        locked = _subject_lock(subject, now)
         now = now or timezone.now()
         given = ConsentState.objects.filter(
             subject=locked, status=ConsentState.Status.GIVEN, purpose__gpc_opt_out=True
@@ -299,18 +300,42 @@ def consent_gpc_apply(
 
 
 def _purpose_get(purpose: str | ConsentPurpose) -> ConsentPurpose:
+    """The purpose of a code, with the id of its current text version (one query)."""
     if isinstance(purpose, ConsentPurpose):
         return purpose
-    found = ConsentPurpose.objects.filter(code=purpose).first()
+    found = (
+        ConsentPurpose.objects.filter(code=purpose)
+        .annotate(
+            current_version_id=Subquery(
+                ConsentPurposeVersion.objects.filter(
+                    purpose=OuterRef("pk"), number=OuterRef("version")
+                ).values("pk")[:1]
+            )
+        )
+        .first()
+    )
     if found is None:
         raise UnknownConsentPurpose()
     return found
 
 
-def _subject_lock(subject: DataSubject) -> DataSubject:
+def _subject_lock(subject: DataSubject, now: datetime | None = None) -> DataSubject:
     """The subject's row, locked until the transaction ends: every change of one person's
-    consents takes this lock first, so they serialise."""
-    return DataSubject.objects.select_for_update().get(pk=subject.pk)
+    consents takes this lock first, so they serialise. Read with it: the policy version in
+    force and whether a re-consent request waits for the person's answer."""
+    in_force = PolicyVersion.objects.filter(
+        published_at__isnull=False, published_at__lte=now or timezone.now()
+    ).order_by("-published_at", "-pk")
+    return (
+        DataSubject.objects.select_for_update(of=("self",))
+        .annotate(
+            policy_in_force_id=Subquery(in_force.values("pk")[:1]),
+            reconsent_open=Exists(
+                ReconsentRequest.objects.filter(subject=OuterRef("pk"), answered_at__isnull=True)
+            ),
+        )
+        .get(pk=subject.pk)
+    )
 
 
 def _unchanged(event: ConsentEvent) -> ConsentEvent:
@@ -331,7 +356,7 @@ def _consent_change(
     locked: bool = False,
 ) -> ConsentEvent:
     if not locked:
-        subject = _subject_lock(subject)
+        subject = _subject_lock(subject, now)
     # Taken under the lock, so the ledger's time order is the order its entries were written.
     now = now or timezone.now()
     if action == Action.GIVEN and not purpose.is_active:
@@ -341,6 +366,7 @@ def _consent_change(
     state = (
         ConsentState.objects.select_related("last_event", "purpose_version")
         .filter(subject=subject, purpose=purpose)
+        .annotate(reconsent_due=ExpressionWrapper(reconsent_due_q(now), BooleanField()))
         .first()
     )
     if state is not None:
@@ -350,7 +376,7 @@ def _consent_change(
             action == Action.GIVEN
             and state.status == ConsentState.Status.GIVEN
             and state.purpose_version.number == purpose.version
-            and not ConsentState.objects.filter(pk=state.pk).filter(reconsent_due_q()).exists()
+            and not state.reconsent_due
         ):
             return _unchanged(state.last_event)
     was_given = state is not None and state.status == ConsentState.Status.GIVEN
@@ -365,17 +391,18 @@ def _consent_change(
         now=now,
     )
     given = action == Action.GIVEN
-    ConsentState.objects.update_or_create(
-        subject=subject,
-        purpose=purpose,
-        defaults={
-            "status": action,
-            "purpose_version_id": event.purpose_version_id,
-            "last_event": event,
-            "given_at": now if given else None,
-            "changed_at": now,
-        },
-    )
+    values = {
+        "status": action,
+        "purpose_version_id": event.purpose_version_id,
+        "last_event": event,
+        "given_at": now if given else None,
+        "changed_at": now,
+    }
+    if state is None:
+        # No race: the subject's lock is held, and the unique constraint is the last net.
+        ConsentState.objects.create(subject=subject, purpose=purpose, **values)
+    else:
+        ConsentState.objects.filter(pk=state.pk).update(**values)
     cascade = [event]
     if not given and purpose.contact_channel == ConsentPurpose.ContactChannel.EMAIL:
         # Withdrawing e-mail marketing ends every newsletter under it.
@@ -456,11 +483,11 @@ def _append(
         subject=subject,
         subject_hash=subject_hash(subject.email),
         purpose=purpose,
-        purpose_version=_current_version(purpose),
+        purpose_version_id=_current_version_id(purpose),
         newsletter=newsletter,
         action=action,
         channel=channel,
-        policy_version=policy_version_in_force(now=now),
+        policy_version_id=_policy_in_force_id(subject, now),
         actor=actor,
         actor_kind=actor_kind,
         language=language[:8],
@@ -474,8 +501,20 @@ def _append(
     return event
 
 
-def _current_version(purpose: ConsentPurpose) -> ConsentPurposeVersion:
-    return ConsentPurposeVersion.objects.get(purpose=purpose, number=purpose.version)
+def _current_version_id(purpose: ConsentPurpose) -> int:
+    known = getattr(purpose, "current_version_id", None)  # read with the purpose
+    if known is not None:
+        return known
+    return ConsentPurposeVersion.objects.values_list("pk", flat=True).get(
+        purpose=purpose, number=purpose.version
+    )
+
+
+def _policy_in_force_id(subject: DataSubject, now: datetime) -> int | None:
+    if hasattr(subject, "policy_in_force_id"):  # read with the subject's lock
+        return subject.policy_in_force_id
+    policy = policy_version_in_force(now=now)
+    return policy.pk if policy is not None else None
 
 
 def _actor_kind(*, subject: DataSubject, channel: str, actor) -> str:
@@ -514,9 +553,9 @@ def _unsubscribe_clock(*, subject: DataSubject, given: bool, was_given: bool, no
     """Policy §2.5: the date the marketing data must be gone, once no §2.5 consent is held."""
     subjects = DataSubject.objects.filter(pk=subject.pk)
     if given:
-        if subjects.filter(marketing_purge_due_on__isnull=False).update(
-            marketing_purge_due_on=None
-        ):
+        # The subject's row is locked and was read with the lock: its date is current.
+        if subject.marketing_purge_due_on is not None:
+            subjects.update(marketing_purge_due_on=None)
             subject.marketing_purge_due_on = None
         return
     if not was_given:
@@ -534,12 +573,16 @@ def _unsubscribe_clock(*, subject: DataSubject, given: bool, was_given: bool, no
 
 def _reconsent_answered(subject: DataSubject, now: datetime) -> None:
     """A re-consent request is answered once none of its consents waits for an answer."""
+    if not getattr(subject, "reconsent_open", True):
+        return  # read with the subject's lock: none was open
     open_requests = ReconsentRequest.objects.filter(subject=subject, answered_at__isnull=True)
     if not open_requests.exists():
+        subject.reconsent_open = False
         return
-    waiting = ConsentState.objects.filter(subject=subject).filter(reconsent_due_q()).exists()
+    waiting = ConsentState.objects.filter(subject=subject).filter(reconsent_due_q(now)).exists()
     if not waiting:
         open_requests.update(answered_at=now)
+        subject.reconsent_open = False
 
 
 # The consent register

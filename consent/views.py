@@ -29,7 +29,6 @@ from consent.selectors import (
     consent_event_for_subject,
     consent_history_for_subject,
     consent_receipt,
-    policy_version_in_force,
     unsubscribe_target,
 )
 from consent.services import consent_choices_apply, unsubscribe_apply
@@ -109,7 +108,6 @@ def consent_page(request: HttpRequest) -> HttpResponse:
             "choices": choices,
             "reconsent": [c for c in choices if c.reconsent_due],
             "history": consent_history_for_subject(for_subject=subject)[:200],
-            "policy": policy_version_in_force(),
             "gpc": gpc,
         },
     )

@@ -252,3 +252,58 @@ def test_the_demo_page_holds_inert_placeholders_only(client):
 
     assert 'type="text/plain" data-consent-category="analytics_cookies"' in content
     assert '<script src="/static/consent/demo/' not in content
+
+
+def test_the_privacy_centre_shows_the_policy_in_force(client):
+    content = client.get("/fr/").content.decode()
+
+    assert "Politique de confidentialité en vigueur : version 2021-05" in content
+
+
+# The API
+
+
+def test_the_api_lists_and_changes_the_persons_consents(signed_in, subject):
+    response = signed_in.post(
+        "/api/consent/me/",
+        {"purposes": {"email_marketing": True}, "newsletters": {"offers": True}},
+        content_type="application/json",
+    )
+    listed = signed_in.get("/api/consent/me/").json()
+
+    assert response.json() == {"recorded": 2}
+    email = next(row for row in listed if row["code"] == "email_marketing")
+    assert (email["status"], email["counts"]) == ("given", True)
+    assert {n["code"]: n["subscribed"] for n in email["newsletters"]}["offers"] is True
+    assert ConsentEvent.objects.filter(subject=subject, channel="api").count() == 2
+
+
+def test_the_api_refuses_an_unknown_consent_with_a_code(signed_in):
+    response = signed_in.post(
+        "/api/consent/me/", {"purposes": {"nope": True}}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_purpose"
+
+
+def test_staff_systems_ask_whether_they_may_contact_a_person(client, staff, subject):
+    consent_give(subject=subject, purpose="email_marketing", channel=WEB)
+    client.force_login(staff)
+    url = f"/api/consent/subjects/{subject.pk}/contact-decision/"
+
+    allowed = client.get(url, {"purpose": "email_marketing"}).json()
+    newsletter = client.get(url, {"purpose": "email_marketing", "newsletter": "offers"}).json()
+
+    assert allowed == {"allowed": True, "reason": "allowed", "message": allowed["message"]}
+    assert newsletter["reason"] == "not_subscribed"
+
+
+def test_a_customer_cannot_ask_about_another_person(signed_in):
+    other = DataSubjectFactory()
+
+    response = signed_in.get(
+        f"/api/consent/subjects/{other.pk}/contact-decision/", {"purpose": "email_marketing"}
+    )
+
+    assert response.status_code == 403

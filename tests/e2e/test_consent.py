@@ -188,10 +188,12 @@ def test_the_consent_page_is_accessible_and_keyboard_usable(
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     subject_link_login(user=user, email=user.email)
     page.goto(f"{live_server.url}/en/accounts/login/?next=/en/consent/")
-    page.get_by_role("button", name="Reject all").click()
     page.get_by_label("Email").fill("lotte@example.com")
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign In").click()
+    assert _serious(page, context={"exclude": [[".messages"]]}) == []  # with the banner open
+    with page.expect_response(re.compile(r"/consent/banner/choice/$")):
+        page.get_by_role("button", name="Reject all").click()
 
     switch = page.get_by_role("switch", name="I consent: Analytics cookies")
     switch.focus()
@@ -208,3 +210,45 @@ def test_the_consent_page_is_accessible_and_keyboard_usable(
     for width in (360, 1280):
         _shot(page, "consent-page", width)
     assert page.csp_violations == []
+
+
+def test_a_signed_in_persons_banner_choice_lands_in_the_ledger(
+    live_server,
+    page,
+    consent_register,  # noqa: F811
+):
+    subject = DataSubjectFactory(email="lotte@example.com")
+    user = UserFactory(email=subject.email)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    subject_link_login(user=user, email=user.email)
+    recorded = re.compile(r"/consent/banner/choice/$")
+    page.goto(f"{live_server.url}/en/accounts/login/?next=/en/consent/demo/")
+    banner = page.get_by_role("dialog", name="Cookies on this site")
+    banner.get_by_role("button", name="Choose per category").click()
+    banner.get_by_role("switch", name="Analytics cookies").check()
+    banner.get_by_role("button", name="Save my choices").click()  # before signing in
+    page.get_by_label("Email").fill("lotte@example.com")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    with page.expect_response(recorded):  # the choice made before: now in the ledger too
+        page.get_by_role("button", name="Sign In").click()
+
+    expect(page.locator("#demo-analytics-status")).to_have_text("loaded")
+    first = ConsentEvent.objects.get(subject=subject, purpose__code="analytics_cookies")
+    assert (first.channel, first.action, first.language) == ("cookie_banner", "given", "en")
+    assert first.evidence["banner_version"]
+    page.get_by_role("button", name="Cookie settings").click()
+    with page.expect_response(recorded):
+        banner.get_by_role("button", name="Accept all").click()
+
+    expect(page.get_by_role("button", name="Chat with us")).to_be_visible()
+    states = dict(subject.consent_states.values_list("purpose__code", "status"))
+    assert states == dict.fromkeys(
+        [
+            "personalised_advertising",
+            "ad_networks",
+            "social_networks",
+            "analytics_cookies",
+            "chat_and_content",
+        ],
+        "given",
+    )

@@ -76,14 +76,20 @@
     return result;
   }
 
-  function storedChoice() {
-    var cookie = readCookie();
-    if (cookie && cookie.v === config.version && cookie.c) { return normalise(cookie.c); }
+  function ledgerCoversAll() {
     var recorded = config.recorded;
-    if (recorded && config.categories.every(function (c) { return c.code in recorded; })) {
-      return normalise(recorded);
-    }
-    return null;
+    return Boolean(recorded) && config.categories.every(function (c) { return c.code in recorded; });
+  }
+
+  function cookieChoice() {
+    var cookie = readCookie();
+    return cookie && cookie.v === config.version && cookie.c ? normalise(cookie.c) : null;
+  }
+
+  // For a signed-in person the ledger is the truth once it holds a choice for every category
+  // (made on any device); otherwise, and for everyone else, the first-party cookie.
+  function storedChoice() {
+    return ledgerCoversAll() ? normalise(config.recorded) : cookieChoice();
   }
 
   function consentModeUpdate(choices) {
@@ -144,6 +150,7 @@
     var previous = storedChoice();
     choices = normalise(choices);
     writeCookie(choices);
+    if (config.recordUrl) { config.recorded = choices; }
     var withdrawn = config.categories.filter(function (category) {
       return previous && previous[category.code] && !choices[category.code];
     });
@@ -295,6 +302,9 @@
     config = loaded;
     build();
     var choice = storedChoice();
+    if (config.recordUrl && !ledgerCoversAll() && cookieChoice()) {
+      record(cookieChoice());  // chosen before signing in: now in the ledger too
+    }
     if (choice) {
       consentModeUpdate(choice);
       loadTags(choice);
