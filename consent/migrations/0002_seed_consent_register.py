@@ -226,7 +226,10 @@ PURPOSES = [
         "display_order": 60,
         "purpose_categories": [THIRD_PARTY_MARKETING],
         "pii_categories": ["1 - Biographical", "2 - Contact"],
-        "recipients": [("VELUX A/S", "group_parent"), ("Other VELUX sales companies", "group_sales")],
+        "recipients": [
+            ("VELUX A/S", "group_parent"),
+            ("Other VELUX sales companies", "group_sales"),
+        ],
         "name": {
             "nl": "Delen met andere bedrijven voor hun eigen marketing",
             "fr": "Partage avec d'autres sociétés pour leur propre marketing",
@@ -475,20 +478,39 @@ def seed(apps, schema_editor):
 
 
 def unseed(apps, schema_editor):
+    """Deletes by set, without Django's collector (historical models): the database's own
+    foreign keys refuse it while a ledger entry or a subscription refers to a seeded row."""
     db = schema_editor.connection.alias
     ConsentPurpose = apps.get_model("consent", "ConsentPurpose")
     ConsentPurposeVersion = apps.get_model("consent", "ConsentPurposeVersion")
     Newsletter = apps.get_model("consent", "Newsletter")
     PolicyVersion = apps.get_model("consent", "PolicyVersion")
-    codes = [entry["code"] for entry in PURPOSES]
-    Newsletter.objects.using(db).filter(code__in=[n["code"] for n in NEWSLETTERS]).delete()
+    purpose_ids = list(
+        ConsentPurpose.objects.using(db)
+        .filter(code__in=[entry["code"] for entry in PURPOSES])
+        .values_list("pk", flat=True)
+    )
+    policy_ids = list(
+        PolicyVersion.objects.using(db).filter(number=POLICY["number"]).values_list("pk", flat=True)
+    )
     # The versions are append-only (triggers on PostgreSQL): the reverse of their seeding lifts
     # them for its own transaction, as an erasure does.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("SELECT set_config('velux.erasure', 'on', true)")
-    ConsentPurposeVersion._base_manager.using(db).filter(purpose__code__in=codes)._raw_delete(db)
-    ConsentPurpose.objects.using(db).filter(code__in=codes).delete()
-    PolicyVersion.objects.using(db).filter(number=POLICY["number"]).delete()
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('velux.erasure', 'on', true)")
+    changed = PolicyVersion.changed_purposes.through.objects.using(db)
+    for rows in (
+        Newsletter.objects.using(db).filter(code__in=[n["code"] for n in NEWSLETTERS]),
+        ConsentPurpose.recipients.through.objects.using(db).filter(
+            consentpurpose_id__in=purpose_ids
+        ),
+        changed.filter(consentpurpose_id__in=purpose_ids),
+        changed.filter(policyversion_id__in=policy_ids),
+        ConsentPurposeVersion._base_manager.using(db).filter(purpose_id__in=purpose_ids),
+        ConsentPurpose.objects.using(db).filter(pk__in=purpose_ids),
+        PolicyVersion.objects.using(db).filter(pk__in=policy_ids),
+    ):
+        rows._raw_delete(db)
 
 
 class Migration(migrations.Migration):
