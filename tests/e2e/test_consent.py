@@ -112,6 +112,9 @@ def test_accept_all_loads_the_tags_and_withdrawing_removes_them(
     page.get_by_role("button", name="Cookie settings").click()
     dialog = page.get_by_role("dialog", name="Cookies on this site")
     expect(dialog.get_by_role("switch", name="Analytics cookies")).to_be_checked()
+    expect(
+        dialog.get_by_text("Vendors: Showpad (outside the EEA), SnapEngage (outside the EEA)")
+    ).to_be_visible()
     for width in (360, 1280):
         _shot(page, "banner-settings", width)
     assert _serious(page, context=".vcb") == []
