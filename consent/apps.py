@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = _("Consent")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from consent.checks import public_base_url_check
+
+        checks.register(public_base_url_check, deploy=True)

@@ -17,6 +17,8 @@ PRODUCTION = {
     "DATABASE_URL": "sqlite:////tmp/velux-privacy-settings-test.sqlite3",
     # Named, never contacted by `check`: a cache shared by all processes (velux_privacy.W001).
     "REDIS_URL": "redis://127.0.0.1:6379/15",
+    # Links in marketing e-mail (consent.W001).
+    "PUBLIC_BASE_URL": "https://privacy.velux.be",
 }
 
 
@@ -185,3 +187,13 @@ def test_production_without_a_shared_cache_is_warned_about():
 
     assert result.returncode != 0
     assert "(velux_privacy.W001)" in result.stderr
+
+
+def test_production_without_a_public_https_address_is_warned_about():
+    # The one-click unsubscribe link of every marketing e-mail is built from it (RFC 8058).
+    env = {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_BASE_URL"}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode != 0
+    assert "(consent.W001)" in result.stderr

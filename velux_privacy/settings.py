@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "velux_privacy.middleware.StaffSessionMiddleware",
+    "consent.middleware.GlobalPrivacyControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -306,6 +307,19 @@ ACCOUNTING_RETENTION_YEARS = _env_int("ACCOUNTING_RETENTION_YEARS", 7)
 VAT_RETENTION_YEARS = _env_int("VAT_RETENTION_YEARS", 10)
 # Policy §6: without a request, data goes after two years without activity on the website.
 INACTIVITY_ERASURE_MONTHS = _env_int("INACTIVITY_ERASURE_MONTHS", 24)
+
+# Consent (consent/): the portal's public address, for links in e-mails built by tasks (the
+# one-click unsubscribe of RFC 8058 needs https in production: check --deploy, consent.W001);
+# where people may also write to unsubscribe; the key of the Do Not Call Me list's hashes
+# (changing it means importing the list again); sites that may load the cookie banner.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+UNSUBSCRIBE_MAILTO = env.str("UNSUBSCRIBE_MAILTO", default="privacy@velux.be")
+DO_NOT_CALL_HASH_KEY = env.str("DO_NOT_CALL_HASH_KEY", default="") or RECEIPT_HASH_KEY
+CONSENT_BANNER_ORIGINS = env.list("CONSENT_BANNER_ORIGINS", default=[])
+# Tests: transactional tests restore the database by saving its rows again, which the consent
+# ledger's append-only triggers refuse; they re-seed the consent register themselves
+# (tests/consent/conftest.py, consent_register).
+TEST_NON_SERIALIZED_APPS = ["consent"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

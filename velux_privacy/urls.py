@@ -20,10 +20,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/consent/", include("consent.urls_api")),
+    path("", include("consent.urls")),
 ]
 
 # Customer pages exist in nl, fr, de and en: /nl/…, /fr/…, /de/…, /en/….
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("consent/", include("consent.urls_pages")),
 )

@@ -5,6 +5,7 @@ import importlib
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -211,6 +212,9 @@ def test_unseeding_deletes_only_the_seeded_rows():
         role=Recipient.Role.PROCESSOR,
     )
 
+    # The consent register names recipients: reversing the migrations reverses it first.
+    consent_seed = importlib.import_module("consent.migrations.0002_seed_consent_register")
+    consent_seed.unseed(django_apps, SimpleNamespace(connection=connection))
     seed_migration.unseed_registers(_historical_apps(), SimpleNamespace(connection=connection))
 
     assert Purpose.objects.count() == 0

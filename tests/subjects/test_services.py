@@ -386,7 +386,12 @@ def test_the_unsubscribe_purge_erases_what_was_collected_under_the_marketing_con
         cause=CAUSE, subject=subject, purposes=[PurposeCode.COMMERCIAL_COMMUNICATION], now=NOW
     )
 
-    assert set(summary.categories) == {"device_identifiers", "browsing_history", "identity"}
+    assert set(summary.categories) == {
+        "device_identifiers",
+        "browsing_history",
+        "newsletter_subscriptions",  # consent: exists only by the e-mail marketing consent
+        "identity",
+    }
     assert summary.categories["identity"].kept == {KeepReason.OTHER_PURPOSE: 1}
     assert summary.categories["browsing_history"].deleted == 3
     assert summary.categories["device_identifiers"].deleted == 1
