@@ -97,7 +97,7 @@ class AccountAdapter(DefaultAccountAdapter):
         if not getattr(message, "alternatives", None):
             html = render_to_string(
                 "account/email/message.html",
-                {"subject": message.subject, "body": message.body},
+                {"subject": message.subject, "body": message.body, "LANGUAGE_CODE": get_language()},
             )
             message.attach_alternative(html, "text/html")
         return message
