@@ -44,8 +44,8 @@ def _marketing_retention() -> str:
     )
 
 
-orders_retention = lazy(_orders_retention, str)
-marketing_retention = lazy(_marketing_retention, str)
+orders_retention = lazy(_orders_retention, str)()
+marketing_retention = lazy(_marketing_retention, str)()
 
 _FROM_YOU_ACCOUNT = _("From you, when you created your account in this privacy centre.")
 _ACCOUNT_KEPT = _(

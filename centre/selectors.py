@@ -14,9 +14,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from centre.categories import CategoryNotes, category_notes
+from centre.display import display_value
 from centre.exceptions import NotYourData
 from subjects.datamap import Category, datamap
 from subjects.models import DataSubject, Purpose, Recipient
@@ -44,14 +46,52 @@ def recipient_list_outside_eea() -> list[Recipient]:
     return [recipient for recipient in recipients.order_by("name") if recipient.outside_eea]
 
 
-@dataclass(frozen=True)
+def _capfirst(text: Any) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+@dataclass
 class CategoryView:
-    """One category of the person's data as "my data" shows it: a page of its rows."""
+    """One category of the person's data as "my data" shows it: a page of its rows, every
+    text and value already turned into what the page prints, in the request's language (the
+    template only places them: a page may show hundreds of values)."""
 
     data: CategoryData
     notes: CategoryNotes
     page: int
     pages: int
+    label: str = field(init=False)
+    labels: list[str] = field(init=False)
+    rows: list[list[tuple[str, str]]] = field(init=False)
+    provided_labels: str = field(init=False)
+    source: str = field(init=False)
+    retention: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.label = _capfirst(self.category.label)
+        self.labels = [_capfirst(f.label) for f in self.data.fields]
+        self.rows = [
+            [
+                (label, display_value(value))
+                for label, (_name, value) in zip(self.labels, row, strict=True)
+            ]
+            for row in self._raw_rows()
+        ]
+        provided = [str(f.label) for f in self.data.fields if f.name in self.category.provided]
+        self.provided_labels = _capfirst(", ".join(provided)) if provided else ""
+        self.source = str(self.notes.source)
+        self.retention = str(self.notes.retention)
+
+    def _raw_rows(self) -> list[list[tuple[str, Any]]]:
+        """Rows as (field name, value), choices by their label."""
+        return [
+            [
+                (f.name, f.choices.get(row[f.name], row[f.name]) if f.choices else row[f.name])
+                for f in self.data.fields
+            ]
+            for row in self.data.rows
+        ]
 
     @property
     def category(self) -> Category:
@@ -64,10 +104,6 @@ class CategoryView:
     @property
     def anchor(self) -> str:
         return f"category-{self.key}"
-
-    @property
-    def label(self) -> Any:
-        return self.category.label
 
     @property
     def total(self) -> int:
@@ -88,18 +124,6 @@ class CategoryView:
     @property
     def as_table(self) -> bool:
         return len(self.data.fields) <= TABLE_MAX_FIELDS and self.total > 1
-
-    @property
-    def labels(self) -> list[str]:
-        return [str(f.label) for f in self.data.fields]
-
-    @property
-    def provided_labels(self) -> list[str]:
-        """The fields of this category the person gave us themselves (GDPR Art. 20)."""
-        return [str(f.label) for f in self.data.fields if f.name in self.category.provided]
-
-    def rows(self) -> list[list[tuple[str, Any]]]:
-        return self.data.labelled_rows()
 
     def page_numbers(self) -> list[int | None]:
         """Page links: the first, the last, and two either side of the current page; None
@@ -139,6 +163,22 @@ class MyData:
         return not self.sections
 
 
+def _category_totals(rows_by_key: dict[str, QuerySet]) -> dict[str, int]:
+    """How many rows each category holds, in one query: the ORM's own query of each
+    category's rows (`Category.rows_for`), counted, the counts joined by UNION ALL."""
+    parts, params = [], []
+    for number, (key, rows) in enumerate(rows_by_key.items()):
+        sql, row_params = rows.order_by().values("pk").query.sql_with_params()
+        parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) category_{number}")  # noqa: S608
+        params += [key, *row_params]
+    totals = dict.fromkeys(rows_by_key, 0)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            totals.update((key, count) for key, count in cursor.fetchall())
+    return totals
+
+
 def subject_for_login(*, viewer) -> DataSubject | None:
     """The data subject the signed-in `viewer` is linked to, if any (staff logins never are)."""
     if not viewer.is_authenticated:
@@ -154,14 +194,18 @@ def my_data_collect(
     of PAGE_SIZE rows: `page` of `category`, the first page of the others.
 
     Raises NotYourData when `subject` is not the viewer's (callers pass
-    `subject_for_login(viewer=...)`). Queries: two per category of the map, and four more.
+    `subject_for_login(viewer=...)`). Queries: one per category that holds rows, and four
+    more (the counts of all categories, the purposes twice, the recipients).
     """
     if subject.user_id is None or subject.user_id != viewer.pk:
         raise NotYourData()
+    categories = datamap.categories()
+    rows_by_key = {entry.key: entry.rows_for(subject) for entry in categories}
+    totals = _category_totals(rows_by_key)
     views: list[CategoryView] = []
-    for entry in datamap.categories():
-        rows = entry.rows_for(subject)
-        total = rows.count()
+    for entry in categories:
+        rows = rows_by_key[entry.key]
+        total = totals[entry.key]
         if not total:
             continue
         pages = max(1, math.ceil(total / PAGE_SIZE))
