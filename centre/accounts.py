@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.signals import email_confirmed
 from django.dispatch import receiver
@@ -83,6 +84,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_authenticated and (user.is_staff or user.is_superuser):
             return resolve_url("admin:index")
         return super().get_login_redirect_url(request)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's send, with how long its links and codes work, for the e-mails to say."""
+        context = {
+            "link_days": app_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS,
+            "code_minutes": max(1, app_settings.LOGIN_BY_CODE_TIMEOUT // 60),
+            **context,
+        }
+        super().send_mail(template_prefix, email, context)
 
     def render_mail(
         self,

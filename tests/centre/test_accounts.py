@@ -409,3 +409,15 @@ def test_no_message_of_allauths_own_code_reaches_a_person_informally(language):
         ]
 
     assert informal == []
+
+
+def test_e_mails_say_how_long_their_link_or_code_works(client, customer, settings):
+    settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+    settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 7
+
+    _sign_up(client, "camille@example.be", language="en")
+    Client().post("/en/accounts/login/code/", {"email": "lotte.peeters@example.be"})
+
+    confirmation, code = mail.outbox
+    assert "open this link within 7 days:" in confirmation.body
+    assert "It works for 10 minutes only." in code.body

@@ -241,21 +241,3 @@ def test_my_data_takes_the_same_bounded_number_of_queries_whatever_the_amount_of
     large_count = _queries_for(client, "/en/my-data/?category=browsing_history&page=50")
 
     assert large_count == small_count
-
-
-def test_pages_never_repeat_or_skip_rows_recorded_at_the_same_moment(client, customer):
-    moment = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-    BrowsingEvent.objects.bulk_create(
-        BrowsingEvent(subject=customer, occurred_at=moment, event_type="page_view", path=f"/p/{n}")
-        for n in range(2 * PAGE_SIZE)
-    )
-    client.force_login(customer.user)
-
-    pages = [
-        re.findall(
-            r"/p/(\d+)<", _main(client.get(f"/en/my-data/?category=browsing_history&page={n}"))
-        )
-        for n in (1, 2)
-    ]
-
-    assert len(set(pages[0]) | set(pages[1])) == 2 * PAGE_SIZE
