@@ -28,6 +28,14 @@ CONSENT_PURPOSES = [P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT]
 datamap.register(
     ConsentEvent,
     key="consent_ledger",
+    retention=_(
+        "As long as we hold data about you: it proves what you agreed to and when. When "
+        "you ask for erasure it stays without anything that names you."
+    ),
+    source=_(
+        "From you, by the consent page, the cookie banner, an unsubscribe link or staff who "
+        "recorded your letter, call or visit."
+    ),
     label=_("consent history"),
     purposes=CONSENT_PURPOSES,
     subject_path="subject",
@@ -52,6 +60,8 @@ datamap.register(
 datamap.register(
     ConsentState,
     key="consent_states",
+    retention=_("As long as we hold data about you; it repeats the history's last word."),
+    source=_("From your consent history."),
     label=_("consents now"),
     purposes=CONSENT_PURPOSES,
     subject_path="subject",
@@ -69,6 +79,11 @@ datamap.register(
 datamap.register(
     NewsletterSubscription,
     key="newsletter_subscriptions",
+    retention=_(
+        "Until you unsubscribe; deleted with your other marketing data within two months "
+        "(privacy policy, section 2.5)."
+    ),
+    source=_("From you, when you subscribed."),
     purposes=[P.COMMERCIAL_COMMUNICATION],
     consent_purpose=P.COMMERCIAL_COMMUNICATION,
     subject_path="subject",
@@ -79,6 +94,8 @@ datamap.register(
 datamap.register(
     ReconsentRequest,
     key="reconsent_requests",
+    retention=_("Until you answer, and then with your identity."),
+    source=_("Made by us when a change of the privacy policy asked you again for a consent."),
     purposes=CONSENT_PURPOSES,
     subject_path="subject",
     with_identity=True,

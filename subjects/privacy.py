@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from subjects.datamap import Anonymise, KeepReason, KeepRule, RowAction, datamap
@@ -23,6 +25,39 @@ from subjects.models import (
 from velux_privacy.calendar import add_months, local_date, start_of_day, start_of_year
 
 P = PurposeCode
+
+# What the person is told of each category (my data, the access export): how long it is kept
+# and where it comes from (GDPR Art. 15(1)(d) and (g)), as the keep rules below do it.
+
+
+def _orders_retention() -> str:
+    return gettext(
+        "For the accounting law: %(accounting)s years from 1 January after the year of "
+        "delivery (Art. III.88 Code of Economic Law), and %(vat)s years from 1 January after "
+        "the year of the invoice (Art. 60 VAT Code). An order that is still open is kept "
+        "until it is completed. If you ask for erasure before the end of these periods, we "
+        "keep the order without your name, address and card digits."
+    ) % {
+        "accounting": settings.ACCOUNTING_RETENTION_YEARS,
+        "vat": settings.VAT_RETENTION_YEARS,
+    }
+
+
+def _marketing_retention() -> str:
+    return gettext(
+        "Only while you consent to commercial communication (privacy policy, section 2.5). "
+        "After you withdraw that consent or unsubscribe, it is deleted within two months."
+    )
+
+
+_orders_retention_text = lazy(_orders_retention, str)()
+_marketing_retention_text = lazy(_marketing_retention, str)()
+
+_FROM_YOU_ACCOUNT = _("From you, when you created your account in this privacy centre.")
+_ACCOUNT_KEPT = _(
+    "As long as you keep your account. Deleted with it when you ask for erasure, or after "
+    "two years without signing in."
+)
 
 
 def _years_kept_since(context, years: int):
@@ -88,6 +123,15 @@ def _login_in_use(context):
 datamap.register(
     DataSubject,
     key="identity",
+    retention=_(
+        "As long as we hold other data about you on this page, and no longer. Deleted "
+        "after two years without activity on our websites (privacy policy, section 6), "
+        "or when you ask for erasure."
+    ),
+    source=_(
+        "From you: when you contacted us, ordered, answered a survey, applied or created "
+        "an account."
+    ),
     label=_("identity and contact details"),
     # Who the person is serves every purpose they are in.
     purposes=list(P.values),
@@ -149,6 +193,8 @@ datamap.register(
 datamap.register(
     settings.AUTH_USER_MODEL,
     key="login",
+    retention=_ACCOUNT_KEPT,
+    source=_FROM_YOU_ACCOUNT,
     label=_("login"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="data_subject",
@@ -169,6 +215,8 @@ datamap.register(
 datamap.register(
     "account.EmailAddress",
     key="login_email_addresses",
+    retention=_ACCOUNT_KEPT,
+    source=_FROM_YOU_ACCOUNT,
     label=_("login e-mail addresses"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="user__data_subject",
@@ -188,6 +236,8 @@ datamap.register(
 datamap.register(
     "account.EmailConfirmation",
     key="login_email_confirmations",
+    retention=_ACCOUNT_KEPT,
+    source=_("Made by us when we sent you a link to confirm your e-mail address."),
     label=_("login e-mail confirmations"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="email_address__user__data_subject",
@@ -200,6 +250,10 @@ datamap.register(
 datamap.register(
     "velux_privacy.LoginSession",
     key="login_sessions",
+    retention=_(
+        "Until you sign out, or at most two weeks. Expired sessions are deleted every night."
+    ),
+    source=_("Made by us each time you sign in."),
     label=_("sign-in sessions"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="user__data_subject",
@@ -212,6 +266,11 @@ datamap.register(
 datamap.register(
     BusinessContact,
     key="business_contacts",
+    retention=_(
+        "While the contract with you or your company is in force; afterwards deleted when "
+        "you ask for erasure or after two years without activity."
+    ),
+    source=_("From you or your company, for the contract with VELUX."),
     purposes=[P.COMMERCIAL_ACTIVITY],
     subject_path="subject",
     fields=[
@@ -234,6 +293,14 @@ datamap.register(
 datamap.register(
     ContactRequest,
     key="contact_requests",
+    retention=_(
+        "Until your request has been answered; afterwards deleted when you ask for "
+        "erasure or after two years without activity."
+    ),
+    source=_(
+        "From you: your question at a branch, by phone, e-mail or post, or in a form on "
+        "our websites."
+    ),
     purposes=[P.ANSWERING_REQUESTS],
     subject_path="subject",
     fields=[
@@ -258,6 +325,8 @@ datamap.register(
 datamap.register(
     OrderLine,
     key="order_lines",
+    retention=_("As long as the order they belong to."),
+    source=_("From you when you ordered."),
     purposes=[P.CUSTOMERS],
     subject_path="order__subject",
     fields=[
@@ -279,6 +348,11 @@ datamap.register(
 datamap.register(
     Order,
     key="orders",
+    retention=_orders_retention_text,
+    source=_(
+        "From you when you ordered, and from the delivery and payment of the order (of "
+        "a payment card we only ever receive its brand and last four digits)."
+    ),
     purposes=[P.CUSTOMERS],
     subject_path="subject",
     fields=[
@@ -328,6 +402,8 @@ datamap.register(
 datamap.register(
     DeviceIdentifier,
     key="device_identifiers",
+    retention=_marketing_retention_text,
+    source=_("Collected by cookies on our websites and apps, with your consent."),
     purposes=[P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT],
     consent_purpose=P.COMMERCIAL_COMMUNICATION,
     subject_path="subject",
@@ -337,6 +413,8 @@ datamap.register(
 datamap.register(
     BrowsingEvent,
     key="browsing_history",
+    retention=_marketing_retention_text,
+    source=_("Collected by cookies on our websites, with your consent."),
     label=_("browsing history"),
     purposes=[P.COMMERCIAL_COMMUNICATION, P.BUSINESS_DEVELOPMENT],
     consent_purpose=P.COMMERCIAL_COMMUNICATION,
@@ -349,6 +427,11 @@ datamap.register(
 datamap.register(
     SurveyResponse,
     key="survey_responses",
+    retention=_(
+        "Deleted after two years without activity on our websites (privacy policy, "
+        "section 6), or earlier when you ask for erasure."
+    ),
+    source=_("From you, when you answered a survey or rated an installer."),
     purposes=[P.SURVEYS],
     subject_path="subject",
     fields=["submitted_at", "survey", "installer_name", "rating", "answers", "comment"],
@@ -359,6 +442,14 @@ datamap.register(
 datamap.register(
     Application,
     key="applications",
+    retention=_(
+        "While your application is being considered; afterwards no longer than needed "
+        "for it (privacy policy, section 6), and deleted when you ask for erasure."
+    ),
+    source=_(
+        "From you, and, where the application says so, from former employers, "
+        "references or public sources (privacy policy, section 2.7)."
+    ),
     purposes=[P.CANDIDATES],
     subject_path="subject",
     fields=[
@@ -384,6 +475,8 @@ datamap.register(
 datamap.register(
     LegalHold,
     key="legal_holds",
+    retention=_("As long as the law named in the hold requires."),
+    source=_("Recorded by VELUX when the law requires us to keep data."),
     purposes=[P.LEGAL_OBLIGATIONS],
     subject_path="subject",
     fields=["placed_at", "legal_reference", "reason", "authority", "released_at"],
@@ -399,6 +492,8 @@ datamap.register_subject_hold(
 datamap.register(
     ProcessingLimit,
     key="processing_limits",
+    retention=_("As long as the restriction or objection applies, and then with your identity."),
+    source=_("Recorded by us when you restricted or objected to a use of your data."),
     purposes=[P.LEGAL_OBLIGATIONS],
     subject_path="subject",
     with_identity=True,
@@ -409,6 +504,8 @@ datamap.register(
 datamap.register(
     ErasurePending,
     key="erasures_pending",
+    retention=_("Until the reason to keep the data ends; then the erasure is finished."),
+    source=_("Recorded by us when an erasure had to wait for a reason to keep data to end."),
     purposes=[P.LEGAL_OBLIGATIONS],
     subject_path="subject",
     with_identity=True,

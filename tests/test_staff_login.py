@@ -60,5 +60,5 @@ def test_repeated_failed_sign_ins_lock_the_account_for_a_while(client, staff):
     response = _sign_in(client, PASSWORD)
 
     assert response.status_code == 200
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many failed sign-in attempts" in response.content.decode()
     assert client.get("/admin/").status_code == 302

@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's form templates, for FORM_RENDERER (the portal's own field templates).
+    "django.forms",
     "allauth",
     "allauth.account",
     "rest_framework",
@@ -120,6 +122,8 @@ INSTALLED_APPS = [
     "consent",
     "dsr_requests",
     "retention",
+    # The customer privacy centre: pages, accounts, the portal's design (on top of the rest).
+    "centre",
 ]
 
 MIDDLEWARE = [
@@ -193,13 +197,64 @@ SESSION_ENGINE = "velux_privacy.sessions"
 # closes, and at most this long after signing in (velux_privacy.middleware).
 STAFF_SESSION_SECONDS = _env_int("STAFF_SESSION_SECONDS", 8 * 3600)
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+# Customers land on their data; staff on the admin (centre.accounts.AccountAdapter).
+LOGIN_REDIRECT_URL = "centre:my_data"
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "centre.accounts.AccountAdapter"
+# A person is named by their name or e-mail address on pages and in e-mails, never "Login #27".
+ACCOUNT_USER_DISPLAY = "centre.accounts.user_display"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# One sign-in address per login, changed by confirming the new one (the old one is told).
+ACCOUNT_CHANGE_EMAIL = True
+# Sign-in by a code e-mailed to the address, instead of the password.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+# The same answer whether or not an address has an account: sign-up, password reset and
+# sign-in by code all say "we sent you an e-mail"; the e-mail says what applies.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# Tell the person when their password or sign-in address changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# allauth prefixes subjects with "[site name]" (the host name here) unless told otherwise.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Every sensitive step is limited (allauth's cache-based limits; REDIS_URL shares them
+# between processes): per client address (ip), per e-mail address (key), per login (user).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "10/m/ip,50/h/ip",
+    "request_login_code": "20/m/ip,3/m/key,10/h/key",
+    "reset_password": "20/m/ip,5/m/key,10/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+ACCOUNT_FORMS = {
+    name: f"centre.forms.{form}"
+    for name, form in {
+        "login": "LoginForm",
+        "signup": "SignupForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "request_login_code": "RequestLoginCodeForm",
+        "confirm_login_code": "ConfirmLoginCodeForm",
+        "change_password": "ChangePasswordForm",
+        "set_password": "SetPasswordForm",
+        "change_email": "ChangeEmailForm",
+        "add_email": "AddEmailForm",
+        "reauthenticate": "ReauthenticateForm",
+    }.items()
+}
+# Every form renders with the portal's templates (templates/forms/, GOV.UK patterns).
+FORM_RENDERER = "centre.forms.PortalFormRenderer"
 # allauth's rate limits (failed sign-ins) key on the client's address. Behind the TLS proxy
 # REMOTE_ADDR is the proxy's, shared by every client, so allauth must read X-Forwarded-For
 # past this many proxies of ours; never more than we run, as the rest is the client's to forge.
@@ -348,6 +403,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Error reports never show what was posted (names, addresses, messages): every value hidden.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "velux_privacy.reporting.NoPostedDataFilter"
 
 # Logs carry ids, never personal data (STYLE.md §5).
 LOGGING = {

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from centre import views as centre_views
 from velux_privacy import views
 
 admin.site.site_header = _("VELUX Belgium privacy administration")
@@ -26,7 +27,8 @@ urlpatterns = [
 
 # Customer pages exist in nl, fr, de and en: /nl/…, /fr/…, /de/…, /en/….
 urlpatterns += i18n_patterns(
-    path("", views.home, name="home"),
+    path("", centre_views.home, name="home"),
+    path("", include("centre.urls")),
     path("accounts/", include("allauth.urls")),
     path("consent/", include("consent.urls_pages")),
 )

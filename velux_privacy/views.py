@@ -3,21 +3,13 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from subjects.models import Purpose
 from velux_privacy.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The privacy centre's front page: what VELUX does with personal data, and the rights."""
-    purposes = Purpose.objects.all()
-    return render(request, "velux_privacy/home.html", {"purposes": purposes})
 
 
 def _database_up() -> bool:

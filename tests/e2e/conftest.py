@@ -3,6 +3,7 @@ live_server. Skipped, with the reason, where no Chromium is installed."""
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,65 @@ def page(browser):
     )
     yield page
     context.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+# axe-core findings that fail a test (minor and moderate ones are reported, not failed).
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def check_page(axe):
+    """Run axe-core on the page as it is now and fail on a serious or critical finding;
+    optionally save a screenshot of the whole page under var/screenshots/ (git-ignored)."""
+
+    def check(page, screenshot: str | None = None) -> None:
+        results = axe.run(page)
+        failing = [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} "
+            f"[{', '.join(str(node['target']) for node in violation['nodes'][:3])}]"
+            for violation in results.response["violations"]
+            if violation["impact"] in AXE_FAILING_IMPACTS
+        ]
+        assert failing == [], f"axe-core on {page.url}: {failing}"
+        if screenshot:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            width = page.viewport_size["width"]
+            page.screenshot(path=str(SCREENSHOTS / f"{screenshot}-{width}.png"), full_page=True)
+
+    return check
+
+
+@pytest.fixture
+def browser_context(browser):
+    """A fresh browser context per language and width: `open_page("fr", 360)`."""
+    contexts = []
+
+    def open_page(language: str = "en", width: int = 1280):
+        context = browser.new_context(
+            locale={"nl": "nl-BE", "fr": "fr-BE", "de": "de-BE"}.get(language, "en-GB"),
+            viewport={"width": width, "height": 900},
+        )
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.csp_violations = []
+        new_page.on(
+            "console",
+            lambda message: (
+                new_page.csp_violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return new_page
+
+    yield open_page
+    for context in contexts:
+        context.close()

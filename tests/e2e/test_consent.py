@@ -166,9 +166,9 @@ def test_a_person_manages_consents_on_the_consent_page_without_javascript(
     context = browser.new_context(locale="en-GB", java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/en/accounts/login/?next=/en/consent/")
-    page.get_by_label("Email").fill("lotte@example.com")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("E-mail address").fill("lotte@example.com")
+    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
+    page.locator("main form").first.get_by_role("button", name="Sign in", exact=True).click()
 
     page.get_by_role("switch", name="I consent: Marketing by e-mail").check()
     page.get_by_role("switch", name="Offers and promotions").check()
@@ -191,9 +191,9 @@ def test_the_consent_page_is_accessible_and_keyboard_usable(
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     subject_link_login(user=user, email=user.email)
     page.goto(f"{live_server.url}/en/accounts/login/?next=/en/consent/")
-    page.get_by_label("Email").fill("lotte@example.com")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("E-mail address").fill("lotte@example.com")
+    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
+    page.locator("main form").first.get_by_role("button", name="Sign in", exact=True).click()
     assert _serious(page, context={"exclude": [[".messages"]]}) == []  # with the banner open
     with page.expect_response(re.compile(r"/consent/banner/choice/$")):
         page.get_by_role("button", name="Reject all").click()
@@ -230,10 +230,10 @@ def test_a_signed_in_persons_banner_choice_lands_in_the_ledger(
     banner.get_by_role("button", name="Choose per category").click()
     banner.get_by_role("switch", name="Analytics cookies").check()
     banner.get_by_role("button", name="Save my choices").click()  # before signing in
-    page.get_by_label("Email").fill("lotte@example.com")
-    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_label("E-mail address").fill("lotte@example.com")
+    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
     with page.expect_response(recorded):  # the choice made before: now in the ledger too
-        page.get_by_role("button", name="Sign In").click()
+        page.locator("main form").first.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.locator("#demo-analytics-status")).to_have_text("loaded")
     first = ConsentEvent.objects.get(subject=subject, purpose__code="analytics_cookies")

@@ -22,8 +22,7 @@ def test_a_visitor_switches_the_privacy_centre_to_french(live_server, page):
     page.goto(f"{live_server.url}/en/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your personal data at VELUX Belgium")
 
-    page.get_by_label("Language").select_option("fr")
-    page.get_by_role("button", name="Change").click()
+    page.get_by_role("button", name="Français").click()
 
     expect(page).to_have_url(re.compile(r"/fr/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Vos données")
@@ -41,9 +40,9 @@ def test_staff_see_everything_held_on_a_person_grouped_by_purpose(live_server, p
     page.goto(f"{live_server.url}/admin/subjects/datasubject/{subject.pk}/change/")
     # The admin sends staff to the portal's sign-in page, and back after it.
     expect(page).to_have_url(re.compile(r"/en/accounts/login/\?next="))
-    page.get_by_label("Email").fill("staff@velux.example")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("E-mail address").fill("staff@velux.example")
+    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_text("§2.3", exact=False).first).to_be_visible()
     expect(page.get_by_role("cell", name="BE-00004711")).to_be_visible()

@@ -268,18 +268,23 @@
     });
     root.details = details;
     root.choose = choose;
-    document.body.appendChild(root);
+    // Right after the skip link: keyboard and screen-reader users meet the choice early,
+    // and the skip link stays the first stop of every page.
+    var skip = document.querySelector("body > .skip-link");
+    if (skip) { skip.parentNode.insertBefore(root, skip.nextSibling); } else { document.body.insertBefore(root, document.body.firstChild); }
 
     opener = button(texts.settings, "vcb-open", open);
     opener.setAttribute("aria-haspopup", "dialog");
     document.body.appendChild(opener);
     document.addEventListener("click", function (event) {
       var target = event.target.closest && event.target.closest("[data-consent-open]");
-      if (target) { event.preventDefault(); open(); }
+      if (target) { event.preventDefault(); open(true); }
     });
   }
 
-  function open() {
+  // focus: when the person asked for the settings; shown by itself at a first visit, the
+  // banner does not take the keyboard away from the page.
+  function open(focus) {
     var current = storedChoice() || {};
     config.categories.forEach(function (category) {
       root.details.elements[category.code].checked = Boolean(current[category.code]);
@@ -290,7 +295,7 @@
     root.hidden = false;
     opener.hidden = true;
     root.setAttribute("tabindex", "-1");
-    root.focus();
+    if (focus) { root.focus(); }
   }
 
   function close() {
@@ -320,5 +325,5 @@
     .then(start)
     .catch(function () { /* no banner, and nothing loaded without consent */ });
 
-  window.veluxConsent = { open: function () { if (root) { open(); } } };
+  window.veluxConsent = { open: function () { if (root) { open(true); } } };
 })();

@@ -1,0 +1,278 @@
+"""How fast the privacy centre's pages answer under load, against a bare Django view.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/velux_bench \
+        .venv/bin/python bench/pages.py [--clients 20] [--requests 600] [--events 10000]
+
+Starts gunicorn (production settings: DEBUG off, static files collected, persistent database
+connections) on PostgreSQL, with one signed-in customer whose data subject has 10,000
+browsing events and a few rows in every other category. 20 concurrent clients (an asyncio
+client on httpx, each sending its next request as soon as the last one is answered) then ask
+for, in turns:
+
+- the bare view: a view that returns a word, through the same gunicorn and the same
+  middleware (session, login, locale, CSRF, CSP), the floor each page is measured against;
+- the home page (/nl/);
+- "my data" (/nl/my-data/) of that customer, signed in.
+
+Printed: p50, p95 and p99 latency and throughput of each, the ratio of each page's p95 to the
+bare view's p95 in the same run, the targets (p95 < 150 ms, within 3x the bare view), and
+last one JSON line. The client runs on the same machine as gunicorn and takes part of its
+processors: the ratio, measured the same way for all three, is the robust figure. "My
+requests" joins when the request pages exist (issues 8 and 10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, django_setup
+
+TARGET_P95_MS = 150
+TARGET_RATIO = 3.0
+
+
+def _session_for(user) -> str:
+    """A signed-in session for `user` (what a sign-in leaves), without going through the
+    sign-in form and its rate limits."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.module_loading import import_string
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def _server_environment(static_root: Path) -> dict[str, str]:
+    environment = dict(os.environ)
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "pages_settings",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
+            "BENCH_STATIC_ROOT": str(static_root),
+            "DEBUG": "false",
+            # Plain http on the loopback: no redirect to https, cookies without Secure.
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_COOKIES": "false",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return environment
+
+
+def _start_gunicorn(environment: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+        env=environment,
+        check=True,
+    )
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(gunicorn),
+            "velux_privacy.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=environment,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    return server
+
+
+async def _wait_until_up(base: str, timeout: float = 30) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(f"{base}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit("gunicorn did not come up")
+
+
+async def _load(
+    base: str, path: str, *, cookies: dict, clients: int, requests: int, marker: str
+) -> tuple[list[float], float]:
+    """`requests` GETs of `path` by `clients` concurrent clients; the latencies (seconds) of
+    each and the wall time. Every answer must be a 200 that contains `marker`."""
+    import httpx
+
+    remaining = requests
+    latencies: list[float] = []
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            started = time.perf_counter()
+            response = await client.get(path)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200 or marker not in response.text:
+                raise SystemExit(f"{path} answered {response.status_code} without {marker!r}")
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        wall = time.perf_counter() - started
+    return latencies, wall
+
+
+def _percentile(values: list[float], percent: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(percent / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=600, help="per page, over all rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of bare, home, my data")
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--port", type=int, default=8377)
+    args = parser.parse_args()
+    # The server signs sessions with the same key as this process, which makes the session.
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    os.environ.setdefault("RECEIPT_HASH_KEY", "bench-only-receipt-key")
+    database = django_setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    from datamap import subject_create
+    from django.db import connection
+
+    from subjects.services import ErasureCause, subject_erase
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    subject = subject_create(args.events)
+    cookies = {"sessionid": _session_for(subject.user), "django_language": "nl"}
+    connection.close()  # gunicorn's workers open their own
+
+    static_root = Path(tempfile.mkdtemp(prefix="velux-bench-static-"))
+    environment = _server_environment(static_root)
+    server = _start_gunicorn(environment, args.port, args.workers)
+    base = f"http://127.0.0.1:{args.port}"
+    targets = {
+        "bare view": ("/bench/bare/", "bare"),
+        "home page": ("/nl/", "Uw persoonsgegevens"),
+        "my data": ("/nl/my-data/", "Surfgeschiedenis"),
+    }
+    latencies: dict[str, list[float]] = {name: [] for name in targets}
+    walls: dict[str, float] = dict.fromkeys(targets, 0.0)
+    try:
+        asyncio.run(_wait_until_up(base))
+        per_round = max(1, args.requests // args.rounds)
+        for path, marker in targets.values():  # warm every worker up
+            asyncio.run(
+                _load(
+                    base,
+                    path,
+                    cookies=cookies,
+                    clients=args.clients,
+                    requests=4 * args.workers,
+                    marker=marker,
+                )
+            )
+        for _round in range(args.rounds):
+            for name, (path, marker) in targets.items():
+                measured, wall = asyncio.run(
+                    _load(
+                        base,
+                        path,
+                        cookies=cookies,
+                        clients=args.clients,
+                        requests=per_round,
+                        marker=marker,
+                    )
+                )
+                latencies[name] += measured
+                walls[name] += wall
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(static_root, ignore_errors=True)
+        subject_erase(subject=subject, cause=ErasureCause(kind="rights_request", reference="bench"))
+
+    bare_p95 = _percentile(latencies["bare view"], 95)
+    figures = {}
+    print(
+        f"pages on {database}: gunicorn, {args.workers} sync workers, {args.clients} concurrent "
+        f"clients, {args.requests} requests per page in {args.rounds} rounds; my data of one "
+        f"subject with {args.events:,} browsing events ({os.cpu_count()} processors, shared "
+        "with the client)"
+    )
+    print(f"  {'':<10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/bare':>9}")
+    for name, measured in latencies.items():
+        p50, p95, p99 = (_percentile(measured, p) * 1000 for p in (50, 95, 99))
+        ratio = (p95 / 1000) / bare_p95
+        throughput = len(measured) / walls[name]
+        figures[name] = {
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+            "p99_ms": round(p99, 1),
+            "requests_per_second": round(throughput, 1),
+            "p95_ratio_to_bare": round(ratio, 2),
+            "median_ms": round(statistics.median(measured) * 1000, 1),
+        }
+        print(f"  {name:<10} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {throughput:>8.1f} {ratio:>8.2f}x")
+    verdicts = {}
+    for name in ("home page", "my data"):
+        p95 = figures[name]["p95_ms"]
+        ratio = figures[name]["p95_ratio_to_bare"]
+        verdicts[name] = {
+            "p95_under_150_ms": p95 < TARGET_P95_MS,
+            "within_3x_bare": ratio <= TARGET_RATIO,
+        }
+        print(
+            f"  {name}: p95 {p95:.0f} ms {'<' if p95 < TARGET_P95_MS else '>='} "
+            f"{TARGET_P95_MS} ms; {ratio:.2f}x the bare view "
+            f"({'within' if ratio <= TARGET_RATIO else 'beyond'} {TARGET_RATIO:.0f}x)"
+        )
+    print(
+        json.dumps(
+            {
+                "benchmark": "pages",
+                "database": database,
+                "workers": args.workers,
+                "clients": args.clients,
+                "requests_per_page": args.requests,
+                "events": args.events,
+                "pages": figures,
+                "targets": {"p95_ms": TARGET_P95_MS, "ratio_to_bare": TARGET_RATIO},
+                "verdicts": verdicts,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""Reads of the privacy centre: the purpose and recipient registers as the public pages show
+them, and "my data", the live GDPR Art. 15 view of everything the data map holds on the
+person who is signed in.
+
+"My data" walks the data map (`subjects.datamap`) the way `subjects.selectors.
+subject_data_collect` does, with pages: each category shows PAGE_SIZE rows, and one category
+at a time can be paged through (`?category=<key>&page=<n>`). The number of queries depends on
+the number of categories in the map, never on the number of rows held.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+
+from centre.categories import CategoryNotes, category_notes
+from centre.display import display_value
+from centre.exceptions import NotYourData
+from subjects.datamap import Category, datamap
+from subjects.models import DataSubject, Purpose, Recipient
+from subjects.selectors import CategoryData, SubjectData
+
+PAGE_SIZE = 20
+# A category with more fields than this shows each row as a block of label and value, on
+# every screen; fewer fields fit a table (which reflows on a phone).
+TABLE_MAX_FIELDS = 5
+
+
+def purpose_list_with_recipients() -> QuerySet[Purpose]:
+    """The purpose register in policy order, each with its active recipients (two queries)."""
+    recipients = Recipient.objects.filter(is_active=True).order_by("category", "name")
+    return Purpose.objects.order_by("section").prefetch_related(
+        Prefetch("recipients", queryset=recipients, to_attr="active_recipients")
+    )
+
+
+def recipient_list_outside_eea() -> list[Recipient]:
+    """Active recipients outside the EEA (policy §4, §7), with the purposes they serve."""
+    recipients = Recipient.objects.filter(is_active=True).prefetch_related(
+        Prefetch("purposes", queryset=Purpose.objects.order_by("section"))
+    )
+    return [recipient for recipient in recipients.order_by("name") if recipient.outside_eea]
+
+
+def _capfirst(text: Any) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+@dataclass
+class CategoryView:
+    """One category of the person's data as "my data" shows it: a page of its rows, every
+    text and value already turned into what the page prints, in the request's language (the
+    template only places them: a page may show hundreds of values)."""
+
+    data: CategoryData
+    notes: CategoryNotes
+    page: int
+    pages: int
+    label: str = field(init=False)
+    labels: list[str] = field(init=False)
+    rows: list[list[tuple[str, str]]] = field(init=False)
+    provided_labels: str = field(init=False)
+    source: str = field(init=False)
+    retention: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.label = _capfirst(self.category.label)
+        self.labels = [_capfirst(f.label) for f in self.data.fields]
+        self.rows = [
+            [
+                (label, display_value(value))
+                for label, (_name, value) in zip(self.labels, row, strict=True)
+            ]
+            for row in self._raw_rows()
+        ]
+        provided = [str(f.label) for f in self.data.fields if f.name in self.category.provided]
+        self.provided_labels = _capfirst(", ".join(provided)) if provided else ""
+        self.source = str(self.notes.source)
+        self.retention = str(self.notes.retention)
+
+    def _raw_rows(self) -> list[list[tuple[str, Any]]]:
+        """Rows as (field name, value), choices by their label."""
+        return [
+            [
+                (f.name, f.choices.get(row[f.name], row[f.name]) if f.choices else row[f.name])
+                for f in self.data.fields
+            ]
+            for row in self.data.rows
+        ]
+
+    @property
+    def category(self) -> Category:
+        return self.data.category
+
+    @property
+    def key(self) -> str:
+        return self.data.key
+
+    @property
+    def anchor(self) -> str:
+        return f"category-{self.key}"
+
+    @property
+    def total(self) -> int:
+        return self.data.total
+
+    @property
+    def first_row(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + len(self.data.rows) - 1 if self.data.rows else 0
+
+    @property
+    def is_paged(self) -> bool:
+        return self.pages > 1
+
+    @property
+    def as_table(self) -> bool:
+        return len(self.data.fields) <= TABLE_MAX_FIELDS and self.total > 1
+
+    def page_numbers(self) -> list[int | None]:
+        """Page links: the first, the last, and two either side of the current page; None
+        where pages are left out."""
+        shown = {1, self.pages, *range(self.page - 2, self.page + 3)}
+        numbers: list[int | None] = []
+        for number in range(1, self.pages + 1):
+            if number in shown:
+                numbers.append(number)
+            elif numbers and numbers[-1] is not None:
+                numbers.append(None)
+        return numbers
+
+
+@dataclass
+class PurposeSection:
+    """A purpose (§2.x) of the register and the person's data that serves it."""
+
+    purpose: Purpose
+    recipients: list[Recipient]
+    categories: list[CategoryView] = field(default_factory=list)
+    # Categories that also serve this purpose, shown in full under an earlier one.
+    shown_earlier: list[CategoryView] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"purpose-{self.purpose.code}"
+
+
+@dataclass(frozen=True)
+class MyData:
+    subject: DataSubject
+    sections: list[PurposeSection]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sections
+
+
+def _category_totals(rows_by_key: dict[str, QuerySet]) -> dict[str, int]:
+    """How many rows each category holds, in one query: the ORM's own query of each
+    category's rows (`Category.rows_for`), counted, the counts joined by UNION ALL."""
+    parts, params = [], []
+    for number, (key, rows) in enumerate(rows_by_key.items()):
+        sql, row_params = rows.order_by().values("pk").query.sql_with_params()
+        parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) category_{number}")  # noqa: S608
+        params += [key, *row_params]
+    totals = dict.fromkeys(rows_by_key, 0)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            totals.update((key, count) for key, count in cursor.fetchall())
+    return totals
+
+
+def subject_for_login(*, viewer) -> DataSubject | None:
+    """The data subject the signed-in `viewer` is linked to, if any (staff logins never are)."""
+    if not viewer.is_authenticated:
+        return None
+    return DataSubject.objects.filter(user=viewer).first()
+
+
+def my_data_collect(
+    *, viewer, subject: DataSubject, category: str | None = None, page: int = 1
+) -> MyData:
+    """Everything the data map holds on `subject`, the viewer's own, grouped by the purposes
+    it serves (policy order), each purpose with its active recipients; each category a page
+    of PAGE_SIZE rows: `page` of `category`, the first page of the others.
+
+    Raises NotYourData when `subject` is not the viewer's (callers pass
+    `subject_for_login(viewer=...)`). Queries: one per category that holds rows, and four
+    more (the counts of all categories, the purposes twice, the recipients).
+    """
+    if subject.user_id is None or subject.user_id != viewer.pk:
+        raise NotYourData()
+    categories = datamap.categories()
+    rows_by_key = {entry.key: entry.rows_for(subject) for entry in categories}
+    totals = _category_totals(rows_by_key)
+    views: list[CategoryView] = []
+    for entry in categories:
+        rows = rows_by_key[entry.key]
+        total = totals[entry.key]
+        if not total:
+            continue
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        current = min(max(page, 1), pages) if entry.key == category else 1
+        # The primary key breaks ties of the category's order, so pages never overlap.
+        ordered = rows.order_by(*entry.order_by, "pk")
+        start = (current - 1) * PAGE_SIZE
+        values = ordered.values(*(f.name for f in entry.fields))[start : start + PAGE_SIZE]
+        data = CategoryData(category=entry, fields=entry.fields, rows=list(values), total=total)
+        views.append(
+            CategoryView(data=data, notes=category_notes(entry.key), page=current, pages=pages)
+        )
+
+    by_key = {view.key: view for view in views}
+    grouped = SubjectData(
+        subject_id=subject.pk, categories=[view.data for view in views]
+    ).by_purpose()
+    registers = {purpose.code: purpose for purpose in purpose_list_with_recipients()}
+    sections: list[PurposeSection] = []
+    shown: set[str] = set()
+    for purpose, categories in grouped:
+        code = getattr(purpose, "code", purpose)
+        register_entry = registers.get(code)
+        if register_entry is None:
+            continue  # a purpose code the register lacks: never happens with the seeded one
+        section = PurposeSection(
+            purpose=register_entry, recipients=list(register_entry.active_recipients)
+        )
+        for data in categories:
+            view = by_key[data.key]
+            if view.key in shown:
+                section.shown_earlier.append(view)
+            else:
+                section.categories.append(view)
+                shown.add(view.key)
+        sections.append(section)
+    return MyData(subject=subject, sections=sections)
