@@ -369,7 +369,30 @@ class DataSubjectAdmin(ErasureThroughDataMapOnly, PersonalDataMixin, admin.Model
 # e-mail and name): there may be 100,000 of them, and their names never appear in __str__.
 
 
-class SubjectDataAdmin(ErasureThroughDataMapOnly, admin.ModelAdmin):
+class PersonAddressForPersonViewers:
+    """The person's e-mail address (`subject__email`) is identity data: a changelist shows it,
+    and searches by it, only to staff who may view data subjects (issue 6: staff see only what
+    their permissions allow; a recruiter reading applications does not read every address)."""
+
+    def _may_view_people(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("subjects.view_datasubject") or request.user.has_perm(
+            "subjects.change_datasubject"
+        )
+
+    def get_list_display(self, request: HttpRequest):
+        shown = super().get_list_display(request)
+        if self._may_view_people(request):
+            return shown
+        return tuple(name for name in shown if not name.endswith("subject__email"))
+
+    def get_search_fields(self, request: HttpRequest):
+        fields = super().get_search_fields(request)
+        if self._may_view_people(request):
+            return fields
+        return tuple(name for name in fields if "subject__email" not in name)
+
+
+class SubjectDataAdmin(PersonAddressForPersonViewers, ErasureThroughDataMapOnly, admin.ModelAdmin):
     raw_id_fields = ("subject",)
     list_select_related = ("subject",)
     show_full_result_count = False
@@ -630,7 +653,7 @@ class DeletionReceiptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ErasurePending)
-class ErasurePendingAdmin(ReadOnlyAdmin):
+class ErasurePendingAdmin(PersonAddressForPersonViewers, ReadOnlyAdmin):
     list_display = ("id", "subject", "cause", "cause_reference", "kept_for", "recorded_at")
     list_select_related = ("subject",)
     list_filter = ("cause",)

@@ -102,6 +102,19 @@ class Anonymise:
             for name, value in self.values.items()
         }
 
+    def already_q(self) -> Q | None:
+        """Rows that hold this recipe's fixed values already (anonymised by an earlier run);
+        None when the recipe unlinks the row, which then is not found again anyway."""
+        fixed = {n: v for n, v in self.values.items() if not callable(v)}
+        if not fixed or any(
+            v is None and "__" not in n and n in ("subject", "user") for n, v in fixed.items()
+        ):
+            return None
+        condition = Q()
+        for name, value in fixed.items():
+            condition &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+        return condition
+
 
 Erasure = Delete | Anonymise
 
@@ -150,8 +163,9 @@ class Category:
     keep: tuple[KeepRule, ...] = ()
     order_by: tuple[str, ...] = ("pk",)
     consent_purpose: str | None = None  # collected only under consent for this purpose
-    # Also the rows whose field at this lookup holds the person's normalised e-mail address.
-    match_email: str | None = None
+    # Also the rows, linked to nobody, whose field at one of these lookups holds the person's
+    # normalised e-mail address (a login's address, or the login's own).
+    match_email: tuple[str, ...] = ()
     # Part of the person's identity (their login and its e-mail addresses, sessions…): in an
     # erasure for some purposes only, erased with the identity, when nothing else needs it.
     with_identity: bool = False
@@ -208,13 +222,12 @@ class Category:
         )
 
     def unlinked_rows(self, emails: Sequence[str]) -> QuerySet:
-        """The rows linked to nobody that hold one of `emails` at `match_email`."""
-        return self.model._base_manager.filter(
-            **{
-                f"{self.match_email}__in_array": _array(emails),
-                f"{self.subject_path}__isnull": True,
-            }
-        )
+        """The rows linked to nobody that hold one of `emails` at a `match_email` lookup."""
+        emails = _array(emails)
+        found = Q()
+        for lookup in self.match_email:
+            found |= Q(**{f"{lookup}__in_array": emails})
+        return self.model._base_manager.filter(found, **{f"{self.subject_path}__isnull": True})
 
     @property
     def subject_path_is_plural(self) -> bool:
@@ -264,7 +277,7 @@ class DataMap:
         label: str | Promise | None = None,
         order_by: Sequence[str] = ("pk",),
         consent_purpose: str | None = None,
-        match_email: str | None = None,
+        match_email: str | Sequence[str] = (),
         with_identity: bool = False,
         in_use: Callable[[ErasureContext], Q] | None = None,
         retention: str | Promise | None = None,
@@ -295,7 +308,7 @@ class DataMap:
             keep=tuple(keep),
             order_by=tuple(order_by),
             consent_purpose=consent_purpose,
-            match_email=match_email,
+            match_email=(match_email,) if isinstance(match_email, str) else tuple(match_email),
             with_identity=with_identity or not subject_path,
             in_use=in_use,
             retention=retention,
@@ -303,8 +316,8 @@ class DataMap:
         )
         if consent_purpose is not None and consent_purpose not in category.purposes:
             raise ValueError(f"{model._meta.label}: its consent purpose is not among its purposes")
-        if match_email is not None:
-            _field_at(model, match_email)  # raises for a lookup that does not exist
+        for lookup in category.match_email:
+            _field_at(model, lookup)  # raises for a lookup that does not exist
         for rule in keep:
             if (
                 rule.action == RowAction.ANONYMISE

@@ -22,6 +22,7 @@ from subjects.models import (
     PurposeCode,
     SurveyResponse,
 )
+from subjects.selectors import login_recorded_actions_q
 from velux_privacy.calendar import add_months, local_date, start_of_day, start_of_year
 
 P = PurposeCode
@@ -114,10 +115,18 @@ def _is_staff(prefix: str = "") -> Q:
 
 
 def _login_in_use(context):
-    """A login signed in within the inactivity period (§6: two years) is still in use: an
-    erasure for some purposes only (the unsubscribe purge) leaves it, and the person."""
+    """A login made or signed in within the inactivity period (§6: two years) is still in
+    use: an erasure for some purposes only (the unsubscribe purge) leaves it, and the person.
+    A login made yesterday whose address is still to be confirmed is in use too."""
     months = settings.INACTIVITY_ERASURE_MONTHS
-    return Q(last_login__gte=start_of_day(add_months(local_date(context.now), -months)))
+    since = start_of_day(add_months(local_date(context.now), -months))
+    return Q(last_login__gte=since) | Q(date_joined__gte=since)
+
+
+def _staff_or_recorded(outer: str = "pk", prefix: str = "") -> Q:
+    """A staff login, or one whose holder's actions something records (a former staff
+    member's): never erased (DESIGN.md), with its e-mail addresses."""
+    return _is_staff(prefix) | login_recorded_actions_q(outer=outer)
 
 
 datamap.register(
@@ -187,9 +196,10 @@ datamap.register(
 )
 
 # The person's login and what hangs on it: part of the identity. Found by the link and by
-# the person's e-mail (a login signed up but not yet linked is theirs too). Staff logins are
-# never erased (DESIGN.md: a staff login is nobody's data subject); with an open order the
-# login stays so the customer can still follow the order online.
+# the person's e-mail (a login signed up but not yet linked is theirs too). It goes only with
+# the identity: while the person stays (an open order, a contract), so does their login, and
+# they can still follow the order online. Staff logins, and those whose actions something
+# records, are never erased (DESIGN.md: a staff login is nobody's data subject).
 datamap.register(
     settings.AUTH_USER_MODEL,
     key="login",
@@ -203,13 +213,7 @@ datamap.register(
     in_use=_login_in_use,
     fields=["email", "first_name", "last_name", "date_joined", "last_login"],
     provided=["email", "first_name", "last_name"],
-    keep=[
-        KeepRule(KeepReason.STAFF_LOGIN, lambda c: _is_staff()),
-        KeepRule(
-            KeepReason.OPEN_ORDER,
-            lambda c: _has(Order, _open_order(), to_subject="subject__user"),
-        ),
-    ],
+    keep=[KeepRule(KeepReason.STAFF_LOGIN, lambda c: _staff_or_recorded())],
 )
 
 datamap.register(
@@ -220,17 +224,12 @@ datamap.register(
     label=_("login e-mail addresses"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="user__data_subject",
-    match_email="email",
+    # Its own address, and every address of a login found by the person's address.
+    match_email=("email", "user__email"),
     with_identity=True,
     fields=["email", "verified", "primary"],
     provided=["email"],
-    keep=[
-        KeepRule(KeepReason.STAFF_LOGIN, lambda c: _is_staff("user__")),
-        KeepRule(
-            KeepReason.OPEN_ORDER,
-            lambda c: _has(Order, _open_order(), to_subject="subject__user", outer="user"),
-        ),
-    ],
+    keep=[KeepRule(KeepReason.STAFF_LOGIN, lambda c: _staff_or_recorded("user", "user__"))],
 )
 
 datamap.register(
@@ -241,7 +240,7 @@ datamap.register(
     label=_("login e-mail confirmations"),
     purposes=[P.CUSTOMERS, P.ANSWERING_REQUESTS],
     subject_path="email_address__user__data_subject",
-    match_email="email_address__email",
+    match_email=("email_address__email", "email_address__user__email"),
     with_identity=True,
     fields=["created", "sent"],
     keep=[KeepRule(KeepReason.STAFF_LOGIN, lambda c: _is_staff("email_address__user__"))],

@@ -132,3 +132,29 @@ def subject_processing_allowed(
     and objections go (consent is the consent app's question). Every processing of §2.4 and
     §2.6, and consent's "may VELUX contact" selector, ask this. One query."""
     return not subject_processing_limits(subject=subject, purpose=purpose, now=now).exists()
+
+
+def login_recorded_actions_q(*, outer: str = "pk") -> Q:
+    """Logins (or rows reaching one through `outer`) whose holder's actions something records:
+    any row pointing at the login other than the login's own account data (its e-mail
+    addresses, sessions, second factors, roles) and a customer's link to their data subject —
+    the admin log, a legal hold placed, a restriction recorded, a consent recorded on someone's
+    behalf, an audit event. Read from the models' relations, so a new model that records
+    actors is covered without a change. Such a login is never erased or deleted: it is the
+    proof of who did what (a former staff member included)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    condition = Q(pk__in=[])
+    for relation in get_user_model()._meta.get_fields(include_hidden=True):
+        if not (relation.one_to_many or relation.one_to_one) or relation.concrete:
+            continue
+        related = relation.related_model
+        if related._meta.auto_created or related is DataSubject:
+            continue
+        category = datamap.category_of(related)
+        if category is not None and category.subject_path == f"{relation.field.name}__data_subject":
+            continue  # the login's own account data
+        pointing = related._base_manager.filter(**{relation.field.name: OuterRef(outer)})
+        condition |= Q(Exists(pointing))
+    return condition

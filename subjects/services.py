@@ -42,7 +42,10 @@ from subjects.datamap import (
     datamap,
 )
 from subjects.models import DataSubject, DeletionReceipt, ErasurePending, PurposeCode
-from velux_privacy.appendonly import erasure_allow_in_transaction
+from velux_privacy.appendonly import (
+    erasure_allow_in_transaction,
+    erasure_disallow_in_transaction,
+)
 from velux_privacy.errors import DomainError
 from velux_privacy.lookups import Array
 from velux_privacy.models import normalise_email
@@ -212,6 +215,22 @@ def subjects_erase(
         purposes=frozenset(purposes) if purposes is not None else None,
     )
     erasure_allow_in_transaction()
+    try:
+        return _subjects_erase_locked(
+            requested=requested, cause=cause, context=context, ignore_holds=ignore_holds
+        )
+    finally:
+        # The guard of the append-only tables is back for the rest of a caller's transaction.
+        erasure_disallow_in_transaction()
+
+
+def _subjects_erase_locked(
+    *,
+    requested: list[int],
+    cause: ErasureCause,
+    context: ErasureContext,
+    ignore_holds: Collection[str],
+) -> dict[int, ErasureSummary]:
     locked = dict(
         DataSubject.objects.select_for_update()
         .filter(pk__in_array=requested)
@@ -235,16 +254,19 @@ def subjects_erase(
     for category in (c for c in taken if not c.with_identity):
         run.erase_category(category, active)
     identity_ids, identity_kept = run.identity_free(active)
-    identity_ids = Array(identity_ids)
-    for category in (c for c in datamap.erasure_order() if c.with_identity):
-        run.erase_category(category, identity_ids)
+    identity = datamap.category_of(DataSubject)
+    going = run.identity_settle(identity, Array(identity_ids))
+    for category in datamap.erasure_order():
+        if category.with_identity and category is not identity:
+            run.erase_category(category, going)
+    run.identity_erase(identity, going)
     for pk, reason in identity_kept.items():
         _add(run.outcome(pk, "identity").kept, reason, 1)
     for category in datamap.erasure_order():
         run.count_held(category, held)
 
-    deleted_subjects = set(identity_ids) - set(
-        DataSubject.objects.filter(pk__in_array=identity_ids).values_list("pk", flat=True)
+    deleted_subjects = set(going) - set(
+        DataSubject.objects.filter(pk__in_array=going).values_list("pk", flat=True)
     )
     for pk in locked:
         summaries[pk] = ErasureSummary(
@@ -253,6 +275,7 @@ def subjects_erase(
             subject_deleted=pk in deleted_subjects,
             held_by=held.get(pk, ()),
         )
+    run.relabel_admin_log_naming_addresses()
     _record_pending(summaries, deleted_subjects, cause, context)
     _write_receipts(summaries, locked, cause, context)
     logger.info(
@@ -311,6 +334,8 @@ class _ErasureRun:
         self.walked: list[str] = []
         self.emptied: set[type[models.Model]] = set()
         self.left: dict[type[models.Model], set[int]] = {}
+        self.identity_settled: list = []
+        self.held: dict[int, tuple[str, ...]] = {}
         models_ = [c.model for c in datamap.categories()]
         content_types = ContentType.objects.get_for_models(*models_)
         logged = set(
@@ -343,7 +368,8 @@ class _ErasureRun:
             )
             for pk in matching.values_list("pk", flat=True):
                 held[pk].append(hold.reason)
-        return {pk: tuple(reasons) for pk, reasons in held.items()}
+        self.held = {pk: tuple(reasons) for pk, reasons in held.items()}
+        return self.held
 
     def count_held(self, category: Category, held: dict[int, tuple[str, ...]]) -> None:
         if not held:
@@ -390,10 +416,10 @@ class _ErasureRun:
             by_link.append(
                 rows.filter(**{f"{linked}__isnull": False}).values_list(linked).order_by()
             )
-            if category.match_email:
+            for lookup in category.match_email:
                 by_email.append(
                     rows.filter(**{f"{linked}__isnull": True})
-                    .annotate(subject_email=F(category.match_email))
+                    .annotate(subject_email=F(lookup))
                     .values_list("subject_email")
                     .order_by()
                 )
@@ -419,13 +445,16 @@ class _ErasureRun:
         """What tells, for each row, whom it is about: its path to the subject and, for a
         category that also matches by e-mail, that address (resolved here, in Python)."""
         linked = category.subject_path or "pk"
-        return (linked, category.match_email) if category.match_email else (linked,)
+        return (linked, *category.match_email)
 
     def _subject_of(self, values: tuple) -> int | None:
         linked = values[0]
-        if linked is None and len(values) > 1:
-            return self.subject_by_email.get(values[1])
-        return linked
+        if linked is not None:
+            return linked
+        for email in values[1:]:  # the first address that is one of the batch's people
+            if email in self.subject_by_email:
+                return self.subject_by_email[email]
+        return None
 
     def _count_by_subject(self, category: Category, rows: QuerySet) -> list[tuple[int, int]]:
         fields = self._attribution(category)
@@ -451,19 +480,75 @@ class _ErasureRun:
         """
         if not subject_ids:
             return
-        if category.match_email:
-            # A login's rows, found by link or by address: a few per person. Their keys first
-            # (two index lookups), so every statement below starts from an exact list, not
-            # from a join and an OR the planner cannot estimate.
-            emails = [self.emails[pk] for pk in subject_ids]
-            keys = [
-                *category.linked_rows(subject_ids).values_list("pk", flat=True),
-                *category.unlinked_rows(emails).values_list("pk", flat=True),
-            ]
-            rows = category.model._base_manager.filter(pk__in_array=list(dict.fromkeys(keys)))
-        else:
-            rows = self._rows(category, subject_ids)
-        settled: list = []  # keys of rows kept or anonymised in place
+        rows = self._rows_of(category, subject_ids)
+        settled = self._settle(category, rows)
+        self._erase_rest(category, rows, settled, set(subject_ids) - set(settled))
+
+    def identity_settle(self, category: Category, subject_ids: list[int]) -> Array:
+        """The people's own rows, first half: their keep rules (kept whole, or reduced to what
+        an open order needs), and whom other rows that stay still point at. Returns the
+        subjects whose identity goes: only theirs may the categories that go with the
+        identity (their login, restrictions, consent history…) be erased."""
+        if not subject_ids:
+            return Array([])
+        rows = self._rows_of(category, subject_ids)
+        self.identity_settled = self._settle(category, rows)
+        candidates = set(subject_ids) - set(self.identity_settled)
+        remaining = (
+            rows.exclude(pk__in_array=self.identity_settled) if self.identity_settled else rows
+        )
+        along = {c.model for c in datamap.categories() if c.with_identity and c.subject_path}
+        blocked = self._blocked(category, remaining, candidates, ignoring=along)
+        for subject_id in blocked:
+            _add(self.outcome(subject_id, category.key).kept, KeepReason.LINKED_DATA_KEPT, 1)
+        going = Array(pk for pk in subject_ids if pk in candidates and pk not in blocked)
+        self._kept_with_identity(category, [pk for pk in subject_ids if pk not in set(going)])
+        return going
+
+    def _kept_with_identity(self, identity: Category, staying: list[int]) -> None:
+        """What goes with the identity stays with it: counted as kept, for the reason the
+        person stays (their login, restrictions, consent history…)."""
+        if not staying:
+            return
+        reasons = {}
+        for pk in staying:
+            outcome = self.outcome(pk, identity.key)
+            reasons[pk] = next(iter({**outcome.kept, **outcome.anonymised_for}), None)
+        for category in datamap.categories():
+            if not (category.with_identity and category.subject_path):
+                continue
+            counts = self._count_by_subject(category, self._rows_of(category, staying))
+            for pk, count in counts:
+                reason = reasons.get(pk) or KeepReason.LINKED_DATA_KEPT
+                _add(self.outcome(pk, category.key).kept, reason, count)
+
+    def identity_erase(self, category: Category, going: Array) -> None:
+        """Second half: the rows of the people whose identity goes, once what goes with it is
+        gone (children first)."""
+        self.walked.append(category.key)
+        if not going:
+            return
+        rows = self._rows_of(category, going)
+        self._erase_rest(category, rows, [], set(going), walked=False)
+
+    def _rows_of(self, category: Category, subject_ids) -> QuerySet:
+        if not category.match_email:
+            return self._rows(category, subject_ids)
+        # A login's rows, found by link or by address: a few per person. Their keys first (two
+        # index lookups), so every statement below starts from an exact list, not from a join
+        # and an OR the planner cannot estimate.
+        emails = [self.emails[pk] for pk in subject_ids]
+        keys = [
+            *category.linked_rows(subject_ids).values_list("pk", flat=True),
+            *category.unlinked_rows(emails).values_list("pk", flat=True),
+        ]
+        return category.model._base_manager.filter(pk__in_array=list(dict.fromkeys(keys)))
+
+    def _settle(self, category: Category, rows: QuerySet) -> list:
+        """Apply the keep rules in order; returns the keys of the rows they kept or anonymised
+        in place. A row already anonymised the way its rule says (an earlier run) is counted
+        as kept, not anonymised again: a rerun changes nothing and proves nothing new."""
+        settled: list = []
         for rule in category.keep:
             condition = rule.rows(self.context)
             if condition is None:
@@ -475,19 +560,42 @@ class _ErasureRun:
             if not found:
                 continue
             keys = list(dict.fromkeys(pk for pk, _subject in found))
+            changed = set(keys)
             if rule.action == RowAction.ANONYMISE:
-                self._anonymise(category, keys, rule.anonymise or category.anonymiser)
-            for _pk, subject_id in found:
+                recipe = rule.anonymise or category.anonymiser
+                done = recipe.already_q()
+                if done is not None:
+                    changed -= set(
+                        category.model._base_manager.filter(pk__in_array=keys)
+                        .filter(done)
+                        .values_list("pk", flat=True)
+                    )
+                if changed:
+                    self._anonymise(category, sorted(changed), recipe)
+            for pk, subject_id in found:
                 if subject_id not in self.emails:
                     continue
                 outcome = self.outcome(subject_id, category.key)
-                if rule.action == RowAction.ANONYMISE:
+                if rule.action == RowAction.ANONYMISE and pk in changed:
                     outcome.anonymised += 1
                     _add(outcome.anonymised_for, rule.reason, 1)
                 else:
                     _add(outcome.kept, rule.reason, 1)
             settled += keys
-        self.walked.append(category.key)
+        return settled
+
+    def _erase_rest(
+        self,
+        category: Category,
+        rows: QuerySet,
+        settled: list,
+        candidates: set[int],
+        *,
+        walked: bool = True,
+    ) -> None:
+        """The category's erasure for the rows no rule settled."""
+        if walked:
+            self.walked.append(category.key)
         remaining = rows.exclude(pk__in_array=settled) if settled else rows
         if isinstance(category.erasure, Anonymise):
             found = self._rows_by_subject(category, remaining)
@@ -497,7 +605,7 @@ class _ErasureRun:
                 if subject_id in self.emails:
                     self.outcome(subject_id, category.key).anonymised += 1
             return
-        blocked = self._blocked(category, remaining, set(subject_ids) - set(settled))
+        blocked = self._blocked(category, remaining, candidates)
         left: set[int] = set()
         if blocked:
             for _pk, subject_id in self._rows_by_subject(
@@ -526,7 +634,14 @@ class _ErasureRun:
             if key in outcomes:
                 yield subject_id, outcomes[key]
 
-    def _blocked(self, category: Category, remaining: QuerySet, candidates: set[int]) -> set:
+    def _blocked(
+        self,
+        category: Category,
+        remaining: QuerySet,
+        candidates: set[int],
+        *,
+        ignoring: Collection[type[models.Model]] = (),
+    ) -> set:
         """The keys of `remaining` that a row which stays still points at. For the subjects'
         own rows, the walk already knows whom every category it took still holds rows on;
         other parents (an order its lines keep) are looked up."""
@@ -537,9 +652,11 @@ class _ErasureRun:
             for relation in _reverse_relations(category.model)
             if relation.related_model in self.left
         }
-        blocked = _pointed_at(category.model, remaining, emptied=self.emptied | known)
+        blocked = _pointed_at(
+            category.model, remaining, emptied=self.emptied | known | set(ignoring)
+        )
         for model in known:
-            if model not in self.emptied:
+            if model not in self.emptied and model not in ignoring:
                 blocked |= self.left[model]
         return blocked & candidates
 
@@ -575,6 +692,14 @@ class _ErasureRun:
         rows = category.model._base_manager.filter(pk__in_array=keys)
         self._relabel_admin_log(category.model, rows)
         rows.update(**recipe.resolve(self.context))
+
+    def relabel_admin_log_naming_addresses(self) -> None:
+        """Entries that name one of the batch's addresses as their object (allauth's
+        EmailAddress is shown by its address), whatever row they were about, even one
+        deleted earlier: they keep only the row's id. One statement a batch."""
+        addresses = [email for pk, email in self.emails.items() if pk not in self.held]
+        if addresses:
+            LogEntry.objects.filter(object_repr__in_array=addresses).update(object_repr="[erased]")
 
     def _relabel_admin_log(self, model: type[models.Model], rows: QuerySet) -> None:
         """Admin log entries name their object by its __str__, which for some models (allauth's
@@ -743,7 +868,7 @@ def _write_receipts(
                 [
                     common["cause"],
                     common["cause_reference"],
-                    json.dumps(purposes),
+                    None if purposes is None else json.dumps(purposes),
                     common["erased_at"],
                     json.dumps(receipts),
                 ],

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,11 @@ from velux_privacy.services import login_records_actions, staff_login_deactivate
 
 
 def _belongs_to_a_subject(user: User | None) -> bool:
-    return user is not None and DataSubject.objects.filter(user=user).exists()
+    """A customer's login: linked to a data subject, or holding a person's address (signed up,
+    not yet linked). Erased through the data map with its person, never deleted here."""
+    if user is None:
+        return False
+    return DataSubject.objects.filter(Q(user=user) | Q(email=normalise_email(user.email))).exists()
 
 
 class LoginCreationForm(AdminUserCreationForm):
@@ -126,4 +131,6 @@ class EmailAddressAdmin(AllauthEmailAddressAdmin):
     def has_delete_permission(self, request, obj: EmailAddress | None = None) -> bool:
         if obj is None or _belongs_to_a_subject(obj.user):
             return False
+        if DataSubject.objects.filter(email=normalise_email(obj.email)).exists():
+            return False  # a person's address, whoever's login holds it
         return super().has_delete_permission(request, obj)

@@ -70,3 +70,11 @@ def erasure_allow_in_transaction() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, 'on', true)", [ERASURE_SETTING])
+
+
+def erasure_disallow_in_transaction() -> None:
+    """Put the guard back once the erasure is done, for the rest of the transaction."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'off', true)", [ERASURE_SETTING])

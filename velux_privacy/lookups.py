@@ -44,14 +44,20 @@ class InArray(Lookup):
     lookup_name = "in_array"
 
     def get_prep_lookup(self):
+        # NULL equals nothing, as with IN (Django's In drops None too).
         if isinstance(self.rhs, Array):
+            if None in self.rhs.values:
+                return Array(value for value in self.rhs.values if value is not None)
             return self.rhs
         prep = self.lhs.output_field.get_prep_value
-        return Array(prep(value) for value in self.rhs)
+        return Array(prep(value) for value in self.rhs if value is not None)
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         element_type = self.lhs.output_field.cast_db_type(connection)
+        if element_type.startswith(("varchar", "char")):
+            # Unbounded: a cast to varchar(n) would cut a longer value to a match.
+            element_type = "text"
         return f"{lhs} = ANY(%s::{element_type}[])", [*lhs_params, self.rhs.literal]
 
     def as_sql(self, compiler, connection):

@@ -20,32 +20,11 @@ class LoginDeactivationRefused(DomainError):
 
 
 def login_records_actions(user: User) -> bool:
-    """Whether anything records this login's actions (the admin log, a legal hold placed, a
-    consent recorded on someone's behalf, an audit event…): any row of another model that
-    points at the login, other than the login's own account data (its e-mail addresses,
-    sessions, second factors, roles) and a customer's link to their data subject. Found from
-    the models' relations, so a new model that records actors is covered without a change."""
-    from subjects.datamap import datamap
+    """Whether anything records this login's actions (subjects.selectors.
+    login_recorded_actions_q): such a login is deactivated, never deleted. One query."""
+    from subjects.selectors import login_recorded_actions_q
 
-    own = {
-        category.model
-        for category in datamap.categories()
-        if category.with_identity and category.subject_path
-    }
-    for relation in get_user_model()._meta.get_fields(include_hidden=True):
-        if not (relation.one_to_many or relation.one_to_one) or relation.concrete:
-            continue
-        related = relation.related_model
-        if related in own or related._meta.auto_created:
-            continue
-        if (
-            datamap.category_of(related) is not None
-            and not datamap.category_of(related).subject_path
-        ):
-            continue  # the data subject's own link to its login
-        if related._base_manager.filter(**{relation.field.name: user}).exists():
-            return True
-    return False
+    return get_user_model().objects.filter(login_recorded_actions_q(), pk=user.pk).exists()
 
 
 @transaction.atomic
@@ -53,10 +32,16 @@ def staff_login_deactivate(*, user: User, actor: User) -> User:
     """Off-boarding: the login can no longer sign in (inactive, no usable password, every
     session ended), and stays, with everything that records what its holder did.
 
-    Raises LoginDeactivationRefused for one's own login.
+    Raises LoginDeactivationRefused for one's own login, and for a customer's login (not
+    staff, no actions recorded): a customer's login goes by erasure, with its person.
     """
     if user.pk == actor.pk:
         raise LoginDeactivationRefused(code="own_login")
+    if not (user.is_staff or user.is_superuser or login_records_actions(user)):
+        raise LoginDeactivationRefused(
+            _("Only a staff login is deactivated; a customer's goes by erasure."),
+            code="not_a_staff_login",
+        )
     user.is_active = False
     user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
