@@ -26,4 +26,5 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("requests/", include("dsr_requests.urls")),
 )

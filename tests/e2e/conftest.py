@@ -58,3 +58,16 @@ def page(browser):
     )
     yield page
     context.close()
+
+
+def staff_sign_in(page, *, start_url: str, email: str, password: str, secret: str) -> None:
+    """Sign a staff member in through the portal's sign-in page and allauth's second step,
+    typing the code their authenticator app would show (tests.staff.totp_code)."""
+    from tests.staff import totp_code
+
+    page.goto(start_url)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_placeholder("Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Sign In").click()
