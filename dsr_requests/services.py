@@ -59,7 +59,7 @@ from dsr_requests.selectors import (
     confirmation_token_make,
     confirmation_token_read,
 )
-from dsr_requests.workflow import CLOSED_STATES, OPEN_STATES, Action, Kind, State, action_allowed
+from dsr_requests.workflow import CLOSED_STATES, OPEN_STATES, Action, Kind, State, request_allows
 from subjects.models import Language, PurposeCode
 from subjects.services import subject_get_or_create_for_email
 from velux_privacy.calendar import local_date
@@ -612,13 +612,13 @@ def rights_request_complete(
     A complaint is answered at once with `outcome`, the answer sent to the person."""
     now = now or timezone.now()
     rights_request = _lock(rights_request, None, actor)
-    if action_allowed(Action.START, rights_request.state, rights_request.kind):
+    if request_allows(rights_request, Action.START):
         _transition(rights_request, State.IN_PROGRESS, AuditAction.EXECUTION_STARTED, actor, now)
         rights_request.save()
         pk, kind = rights_request.pk, rights_request.kind
         transaction.on_commit(lambda: execution.execution_start(rights_request_id=pk, kind=kind))
         return rights_request
-    if not action_allowed(Action.COMPLETE, rights_request.state, rights_request.kind) or (
+    if not request_allows(rights_request, Action.COMPLETE) or (
         rights_request.state != State.VERIFIED
     ):
         raise TransitionRefused()
@@ -878,7 +878,8 @@ def _email_context(
             "extension_months": rights_request.extension_months,
             "extension_reason": rights_request.extension_reason,
             "outcome": rights_request.outcome,
-            "rejection_ground": Ground(ground).label if ground else "",
+            # A reason written out stands on its own: no "another reason" before it.
+            "rejection_ground": Ground(ground).label if ground and ground != Ground.OTHER else "",
             "rejection_reason": preview.get("rejection_reason", rights_request.rejection_reason),
             "message": notification.message.body if notification.message_id else "",
             "merged_into": rights_request.duplicate_of.reference
@@ -937,7 +938,7 @@ def _lock(
     locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
     if check_role:
         _actor_check(locked, actor, person_may_act=person_may_act, system_may_act=system_may_act)
-    if action is not None and not action_allowed(action, locked.state, locked.kind):
+    if action is not None and not request_allows(locked, action):
         raise TransitionRefused()
     return locked
 

@@ -120,11 +120,16 @@ TRANSITIONS: dict[Action, Transition] = {
 }
 
 
-def action_allowed(action: Action, state: str, kind: str) -> bool:
+def action_allowed(
+    action: Action, state: str, kind: str, *, identity_verified: bool = False
+) -> bool:
     """Whether `action` may be taken on a request of `kind` in `state`. "Complete" on a
     verified request starts the execution (START) for the kinds that have one, and answers
-    at once (COMPLETE) the others."""
+    at once (COMPLETE) the others. An identity is verified once: a request waiting for a
+    clarification after that is not verified again."""
     if state not in TRANSITIONS[action].sources:
+        return False
+    if action in (Action.VERIFY, Action.CONFIRM) and identity_verified:
         return False
     if action == Action.START:
         return kind in EXECUTED_KINDS
@@ -133,6 +138,21 @@ def action_allowed(action: Action, state: str, kind: str) -> bool:
     return True
 
 
-def actions_available(state: str, kind: str) -> list[Action]:
+def request_allows(rights_request, action: Action) -> bool:
+    """`action_allowed` for a request (anything with a state, a kind and
+    identity_verified_at)."""
+    return action_allowed(
+        action,
+        rights_request.state,
+        rights_request.kind,
+        identity_verified=rights_request.identity_verified_at is not None,
+    )
+
+
+def actions_available(state: str, kind: str, *, identity_verified: bool = False) -> list[Action]:
     """The actions the state allows, in the order the request page offers them."""
-    return [action for action in Action if action_allowed(action, state, kind)]
+    return [
+        action
+        for action in Action
+        if action_allowed(action, state, kind, identity_verified=identity_verified)
+    ]

@@ -51,11 +51,9 @@ def test_staff_signing_in_for_the_first_time_must_enrol_a_second_factor(client, 
     assert client.get("/en/").status_code == 302  # nothing else until then
 
 
-# transaction=True: allauth announces the new authenticator after its transaction commits,
-# during the request, as in production.
-@pytest.mark.django_db(transaction=True)
-def test_staff_who_enrolled_reach_the_admin_without_signing_in_again(client, staff):
+def test_staff_enrolling_are_sent_on_to_the_page_they_wanted(client, staff):
     _sign_in(client, PASSWORD)
+    client.get("/admin/dsr_requests/rightsrequest/")  # sent to enrol
     # allauth asks for the password again before a second factor is added (reauthentication).
     activate = client.get("/en/accounts/2fa/totp/activate/")
     assert activate["Location"].startswith("/en/accounts/reauthenticate/")
@@ -65,9 +63,33 @@ def test_staff_who_enrolled_reach_the_admin_without_signing_in_again(client, sta
 
     response = client.post("/en/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
 
-    assert response.status_code == 302
     assert Authenticator.objects.filter(user=staff, type="totp").exists()
-    assert client.get("/admin/").status_code == 200
+    codes = client.get(response["Location"]).content.decode()
+    assert 'href="/admin/dsr_requests/rightsrequest/"' in codes
+
+
+def test_enrolling_a_second_factor_counts_as_using_it_in_that_session(rf, staff):
+    from allauth.mfa.models import Authenticator as Model
+    from allauth.mfa.signals import authenticator_added
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from velux_privacy.mfa import second_factor_used
+
+    request = rf.post("/en/accounts/2fa/totp/activate/")
+    request.user = staff
+    request.session = SessionStore()
+    assert second_factor_used(request) is False
+    authenticator = Model.objects.get(pk=totp_enrol_id(staff))
+
+    # What allauth sends once the new authenticator's transaction commits.
+    authenticator_added.send(sender=Model, request=request, user=staff, authenticator=authenticator)
+
+    assert second_factor_used(request) is True
+
+
+def totp_enrol_id(user) -> int:
+    totp_enrol(user)
+    return Authenticator.objects.get(user=user, type="totp").pk
 
 
 def test_staff_with_an_authenticator_sign_in_with_its_code(client, staff):

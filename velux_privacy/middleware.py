@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from velux_privacy.sessions import STAFF_UNTIL_KEY, session_limit_for_staff
@@ -80,5 +81,10 @@ class StaffSecondFactorMiddleware:
                 status=403,
             )
         target = "mfa_reauthenticate" if second_factor_enrolled(user) else "mfa_activate_totp"
+        # Enrolment ends on the recovery codes page, which offers to go on to this page.
+        if request.method == "GET" and url_has_allowed_host_and_scheme(
+            request.get_full_path(), allowed_hosts=None
+        ):
+            request.session["staff_second_factor_next"] = request.get_full_path()
         query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
         return HttpResponseRedirect(f"{reverse(target)}?{query}")

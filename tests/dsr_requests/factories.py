@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from dsr_requests.models import RightsRequest, reference_generate
+from dsr_requests.models import RightsRequest, due_on_compute, reference_generate
 from dsr_requests.workflow import Kind, State
 from tests.subjects.factories import DataSubjectFactory, UserFactory
 from velux_privacy.calendar import local_date
@@ -26,10 +26,21 @@ class RightsRequestFactory(factory.django.DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
     received_on = factory.LazyAttribute(lambda o: local_date(o.received_at))
     identity_method = RightsRequest.IdentityMethod.EMAIL_CONFIRMED
+    identity_verified_at = factory.LazyAttribute(
+        lambda o: o.received_at if o.state not in (State.UNCONFIRMED, State.RECEIVED) else None
+    )
 
     @factory.post_generation
     def due(obj, create, extracted, **kwargs):
-        obj.due_on = obj.due_on_derive()
+        """The due date from the facts, unless the test gave one."""
+        if obj.due_on is not None or obj.state == State.UNCONFIRMED:
+            return
+        obj.due_on = due_on_compute(
+            received_on=obj.received_on,
+            pauses=[],
+            extension_months=obj.extension_months,
+            today=local_date(),
+        )
         if create:
             obj.save(update_fields=["due_on"])
 

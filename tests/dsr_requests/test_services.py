@@ -895,3 +895,16 @@ def test_the_subject_of_a_verified_request_exists_and_is_found_by_its_address(re
     rights_request = received(NOW)
 
     assert rights_request.subject == existing
+
+
+def test_a_verified_request_waiting_for_a_clarification_is_not_verified_again(received, dpo):
+    rights_request = _verified(received)
+    asked = services.rights_request_ask(
+        rights_request=rights_request,
+        actor=dpo,
+        reason=RequestPause.Reason.CLARIFICATION,
+        message="Welke periode bedoelt u?",
+    )
+
+    with pytest.raises(TransitionRefused):
+        services.rights_request_verify(rights_request=asked, actor=dpo, method=Method.KNOWN_DETAILS)
