@@ -450,7 +450,8 @@ class RightsRequestAdmin(admin.ModelAdmin):
         "Search by reference (or its last characters) or by the e-mail address of the person "
         "or their representative."
     )
-    ordering = ("due_on", "received_at")
+    # A total order the index dsr_rr_queue_order serves (no sort at any page).
+    ordering = ("due_on", "received_at", "pk")
     list_per_page = 50
     show_full_result_count = False
     actions = None

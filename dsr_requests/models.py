@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -246,13 +247,18 @@ class RightsRequest(models.Model):
     class Meta:
         verbose_name = _("rights request")
         verbose_name_plural = _("rights requests")
-        ordering = ["due_on", "pk"]
+        ordering = ["due_on", "received_at", "pk"]
         permissions = [
             ("work_rightsrequest", _("Can work rights requests assigned to them or to nobody")),
             ("work_any_rightsrequest", _("Can work any rights request and assign it to anyone")),
         ]
         indexes = [
+            # The queue's order (soonest due first): read from the index, never sorted, at
+            # any page and with any filter on state, assignee or kind.
+            models.Index(fields=["due_on", "received_at", "id"], name="dsr_rr_queue_order"),
             models.Index(fields=["state", "due_on"], name="dsr_rr_state_due"),
+            # Search by the last characters of a reference (what people read out): indexed.
+            models.Index(Right("reference", REFERENCE_CODE_LENGTH), name="dsr_rr_reference_code"),
             models.Index(fields=["assignee", "state"], name="dsr_rr_assignee_state"),
             models.Index(fields=["subject", "kind", "state"], name="dsr_rr_subject_kind"),
             models.Index(fields=["email"], name="dsr_rr_email"),

@@ -10,7 +10,7 @@ from statistics import median
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Right, TruncMonth
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from dsr_requests import roles
 from dsr_requests.models import (
+    REFERENCE_CODE_LENGTH,
     AuditAction,
     NotificationSend,
     RequestPause,
@@ -116,6 +117,9 @@ def rights_request_search(queryset: QuerySet[RightsRequest], term: str) -> Query
     reference = reference_normalise(term)
     if reference.startswith("VP-"):
         return queryset.filter(reference=reference)
+    if len(reference) == REFERENCE_CODE_LENGTH:
+        # The code of a reference: the expression index dsr_rr_reference_code.
+        return queryset.alias(code=Right("reference", REFERENCE_CODE_LENGTH)).filter(code=reference)
     return queryset.filter(reference__endswith=reference)
 
 

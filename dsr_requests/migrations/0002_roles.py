@@ -1,6 +1,7 @@
 """The staff roles (dsr_requests.roles), as auth groups with their permissions.
 
-- DPO: every permission of the rights requests and of the data subjects, the roles of staff
+- DPO: every permission of the rights requests and of the data subjects but deleting (and
+  but writing the audit trail and what else only the services write), the roles of staff
   logins (groups, logins), the admin log and the second factors to see.
 - Privacy agent: reads everything about requests and subjects, enters requests, works those
   assigned to them or to nobody (`work_rightsrequest`; the services check the assignment);
@@ -20,6 +21,13 @@ PRIVACY_AGENT = "Privacy agent"
 AUDITOR = "Auditor"
 
 READ_APPS = ("dsr_requests", "subjects")
+SERVICE_WRITTEN = [
+    "auditevent",
+    "notificationsend",
+    "requestpause",
+    "requestmessage",
+    "requestattachment",
+]
 READ_ALSO = [
     ("admin", "view_logentry"),
     ("account", "view_emailaddress"),
@@ -65,9 +73,15 @@ def roles_create(apps, schema_editor):
             content_type__app_label__in=READ_APPS, codename__startswith="view_"
         )
     ) + pairs(READ_ALSO)
+    # Everything but deleting, and but writing what only the services write (the audit
+    # trail, the clock, messages, documents, e-mails): requests change through their steps.
     everything_of_the_apps = list(
-        Permission.objects.filter(content_type__app_label__in=READ_APPS).exclude(
-            codename__startswith="delete_"
+        Permission.objects.filter(content_type__app_label__in=READ_APPS)
+        .exclude(codename__startswith="delete_")
+        .exclude(
+            content_type__app_label="dsr_requests",
+            content_type__model__in=SERVICE_WRITTEN,
+            codename__regex=r"^(add|change)_",
         )
     )
     roles = {

@@ -170,19 +170,26 @@ def test_the_queue_is_searched_by_reference_or_e_mail(dpo_client, typed):
 
 @pytest.mark.parametrize("count", [10, 1000])
 def test_the_queue_costs_the_same_few_queries_at_any_size(
-    dpo_client, django_assert_max_num_queries, count
+    dpo, agent, dpo_client, django_assert_max_num_queries, count
 ):
     subject = DataSubjectFactory()
-    RightsRequest.objects.bulk_create(
+    first = _due_in(-10, subject=subject)
+    made = RightsRequest.objects.bulk_create(
         [
             RightsRequestFactory.build(
                 subject=subject,
                 email=subject.email,
                 due_on=TODAY + dt.timedelta(days=n % 40 - 5),
-                duplicate_of=None,
+                # What each row shows from elsewhere: an assignee, the request it repeats.
+                assignee=(dpo, agent, None)[n % 3],
+                duplicate_of=first if n % 2 else None,
             )
             for n in range(count)
         ]
+    )
+    NotificationSend.objects.bulk_create(
+        NotificationSend(rights_request=r, kind="acknowledgement", status="failed")
+        for r in made[::4]
     )
     dpo_client.get(QUEUE)  # the session and the permissions, as for a member of staff at work
 
@@ -192,7 +199,10 @@ def test_the_queue_costs_the_same_few_queries_at_any_size(
         full = dpo_client.get(QUEUE)
 
     assert response.status_code == full.status_code == 200
-    assert full.content.decode().count('class="request-reference"') == min(count, 50)
+    page = full.content.decode()
+    assert page.count('class="request-reference"') == min(count + 1, 50)
+    assert "request-mark-duplicate" in page
+    assert "request-mark-failed" in page
 
 
 # The request page
