@@ -25,6 +25,22 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PASSWORD = "correct horse battery staple"
 
 
+def _serious_accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical findings on the page's own content (Django admin's
+    chrome around it is Django's)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    before = len(page.csp_violations)
+    results = Axe().run(page, context={"include": [["#content"]]})
+    page.wait_for_timeout(50)
+    del page.csp_violations[before:]  # axe's own inline styles, not the page's
+    return [
+        f"{violation['id']}: {violation['help']} {[node['target'] for node in violation['nodes']]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
 def _shoot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in (360, 1280):
@@ -76,12 +92,14 @@ def test_staff_verify_ask_extend_and_reject_a_request(live_server, page, agent_w
     # The queue: the request, waiting for the person's confirmation, with its due date.
     expect(page.get_by_role("link", name=letter.reference)).to_be_visible()
     _shoot(page, "queue")
-    page.locator("#searchbar").fill(letter.reference[-6:].lower())
+    assert _serious_accessibility_problems(page) == []
+    page.get_by_label("Reference or e-mail address").fill(letter.reference[-6:].lower())
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name=letter.reference).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(letter.reference)
     expect(page.get_by_text("Please send me a copy of everything")).to_be_visible()
     _shoot(page, "request-received")
+    assert _serious_accessibility_problems(page) == []
 
     # Verify the identity: a method, never a copy of a document.
     page.get_by_role("link", name="Verify identity").click()
@@ -98,6 +116,7 @@ def test_staff_verify_ask_extend_and_reject_a_request(live_server, page, agent_w
         "Do you mean your orders only, or also your newsletter subscriptions?"
     )
     _shoot(page, "step-ask")
+    assert _serious_accessibility_problems(page) == []
     page.get_by_role("button", name="Ask the person").click()
     expect(messages).to_contain_text("the clock is paused")
     expect(page.locator(".request-facts .due")).to_contain_text("clock paused")
@@ -122,6 +141,7 @@ def test_staff_verify_ask_extend_and_reject_a_request(live_server, page, agent_w
     expect(preview).to_contain_text("Data Protection Authority (GBA/APD)")
     expect(preview).to_contain_text("go to court")
     _shoot(page, "reject-preview")
+    assert _serious_accessibility_problems(page) == []
     page.get_by_role("button", name="Send the rejection").click()
     expect(page.locator("h1 .request-state")).to_have_text("rejected")
     _shoot(page, "request-rejected")
@@ -166,11 +186,13 @@ def test_the_dashboard_and_the_record_of_processing(live_server, page, agent_wit
     expect(page.get_by_role("img", name=re.compile("Requests answered per month"))).to_be_visible()
     expect(page.get_by_role("heading", name="Open requests by kind and state")).to_be_visible()
     _shoot(page, "dashboard")
+    assert _serious_accessibility_problems(page) == []
     page.goto(f"{live_server.url}/admin/dsr_requests/rightsrequest/processing-record/")
     expect(
         page.get_by_role("heading", name=re.compile("Commercial communication|2.5"))
     ).to_be_visible()
     _shoot(page, "processing-record")
+    assert _serious_accessibility_problems(page) == []
     page.goto(f"{live_server.url}/admin/dsr_requests/rightsrequest/add/")
     _shoot(page, "intake")
     assert page.csp_violations == []
