@@ -320,7 +320,10 @@ def rights_request_receive(
         representation=representation,
         channel=channel,
     )
-    if identity_method and identity_method not in Method.values:
+    if identity_method and (
+        identity_method not in Method.values
+        or identity_method in (Method.SIGNED_IN, Method.EMAIL_CONFIRMED)
+    ):
         raise IntakeInvalid(
             code="unknown_method",
             fields={"identity_method": [_("Choose how the identity was checked.")]},

@@ -908,3 +908,20 @@ def test_a_verified_request_waiting_for_a_clarification_is_not_verified_again(re
 
     with pytest.raises(TransitionRefused):
         services.rights_request_verify(rights_request=asked, actor=dpo, method=Method.KNOWN_DETAILS)
+
+
+@pytest.mark.parametrize("method", [Method.SIGNED_IN, Method.EMAIL_CONFIRMED, "telepathy"])
+def test_staff_cannot_record_a_check_only_the_person_can_make(dpo, method):
+    with pytest.raises(IntakeInvalid) as refused:
+        services.rights_request_receive(
+            actor=dpo,
+            kind=Kind.ACCESS,
+            channel=RightsRequest.Channel.PHONE,
+            received_at=NOW,
+            email="lotte@example.com",
+            language="nl",
+            identity_method=method,
+            now=LATER,
+        )
+
+    assert "identity_method" in refused.value.fields
