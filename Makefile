@@ -27,7 +27,7 @@ run: $(INSTALLED) .env
 	@echo
 	@echo "  Privacy centre:  http://$(HOST):$(PORT)/"
 	@echo "  Staff admin:     http://$(HOST):$(PORT)/admin/"
-	@echo "  Demo staff:      staff@demo.example / velux-demo-staff"
+	@echo "  Demo staff:      staff@demo.example / velux-demo-staff, then the TOTP code (secret above)"
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

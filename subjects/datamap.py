@@ -62,6 +62,7 @@ class KeepReason(models.TextChoices):
     OPEN_APPLICATION = "open_application", _("an application still being considered (§2.7)")
     LINKED_DATA_KEPT = "linked_data_kept", _("other data about the person that is kept")
     OTHER_PURPOSE = "other_purpose", _("still needed for another purpose (§2.1–2.8)")
+    REQUEST_HANDLED = "request_handled", _("the proof that a rights request was answered")
     LOGIN_IN_USE = "login_in_use", _("a login still in use")
     STAFF_LOGIN = "staff_login", _("a staff login, which erasure never deletes")
 

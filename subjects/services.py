@@ -58,7 +58,12 @@ IGNORABLE_HOLDS = frozenset({KeepReason.OPEN_RIGHTS_REQUEST})
 # Kept for reasons that do not end by themselves, or that are no erasure left undone: nothing
 # to finish later.
 _NOT_PENDING = frozenset(
-    {KeepReason.STAFF_LOGIN, KeepReason.OTHER_PURPOSE, KeepReason.LOGIN_IN_USE}
+    {
+        KeepReason.STAFF_LOGIN,
+        KeepReason.OTHER_PURPOSE,
+        KeepReason.LOGIN_IN_USE,
+        KeepReason.REQUEST_HANDLED,
+    }
 )
 
 

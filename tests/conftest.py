@@ -25,3 +25,12 @@ def _eager_tasks_unless_broker_test(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, signed in with the second factor staff must use
+    (velux_privacy.mfa)."""
+    from tests.staff import staff_client_for
+
+    return staff_client_for(admin_user, language="")

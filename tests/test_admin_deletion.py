@@ -10,6 +10,7 @@ from django.test import RequestFactory
 
 from subjects.datamap import datamap
 from subjects.models import LegalHold
+from tests.staff import staff_second_factor
 from tests.subjects.factories import DataSubjectFactory, LegalHoldFactory, UserFactory
 from velux_privacy.models import LoginSession
 
@@ -87,6 +88,7 @@ def test_off_boarding_deactivates_a_staff_login_and_ends_its_sessions(admin_clie
     leaver = UserFactory(email="leaver@velux.example", is_staff=True)
     EmailAddress.objects.create(user=leaver, email=leaver.email, verified=True, primary=True)
     client.force_login(leaver)
+    staff_second_factor(client, leaver)
     assert client.get("/admin/").status_code == 200
 
     response = admin_client.post(

@@ -6,6 +6,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 
+from tests.staff import staff_second_factor
 from tests.subjects.factories import DataSubjectFactory, ProcessingLimitFactory, UserFactory
 from velux_privacy.models import User
 
@@ -114,6 +115,7 @@ def test_a_changelist_shows_the_persons_address_only_to_staff_who_may_view_perso
         Permission.objects.get(content_type__app_label="subjects", codename=permission)
     )
     client.force_login(staff)
+    staff_second_factor(client, staff)
 
     response = client.get(f"/admin/subjects/{model_name}/", HTTP_ACCEPT_LANGUAGE="en")
     searched = client.get(

@@ -6,13 +6,16 @@ import pytest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tests.staff import staff_second_factor
 from tests.subjects.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_api_docs_load_swagger_ui_from_this_site(client):
-    client.force_login(UserFactory(is_staff=True))
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    staff_second_factor(client, staff)
 
     page = client.get("/api/docs/")
     script = client.get("/api/docs/?script=")

@@ -9,6 +9,7 @@ deactivates it instead (velux_privacy.services.staff_login_deactivate).
 
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -134,3 +135,34 @@ class EmailAddressAdmin(AllauthEmailAddressAdmin):
         if DataSubject.objects.filter(email=normalise_email(obj.email)).exists():
             return False  # a person's address, whoever's login holds it
         return super().has_delete_permission(request, obj)
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Second factors of logins (velux_privacy.mfa): who has which, and when it was used.
+
+    Never their secrets (`data`: the TOTP key, the recovery codes), which would let whoever
+    reads them pass the second factor. Nothing to add or change here; one authenticator may be
+    deleted (a staff member lost their phone: they enrol again at their next sign-in), never
+    many at once.
+    """
+
+    list_display = ("id", "user", "type", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    list_filter = ("type", "created_at", "last_used_at")
+    search_fields = ("user__email",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj: Authenticator | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj: Authenticator | None = None) -> bool:
+        return obj is not None and super().has_delete_permission(request, obj)

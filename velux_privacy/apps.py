@@ -13,3 +13,5 @@ class VeluxPrivacyConfig(AppConfig):
         from velux_privacy.checks import cache_shared_check
 
         checks.register(cache_shared_check, checks.Tags.caches, deploy=True)
+        # The second factor of staff: its signal receivers (velux_privacy.mfa).
+        from velux_privacy import mfa  # noqa: F401

@@ -101,7 +101,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # modeltranslation must come before the admin it patches.
     "modeltranslation",
-    "django.contrib.admin",
+    # django.contrib.admin, with a site that asks staff for a second factor.
+    "velux_privacy.admin_site.PrivacyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.messages",
@@ -110,6 +111,8 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    # Staff sign in with a second factor: TOTP and recovery codes (velux_privacy.middleware).
+    "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -136,6 +139,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "velux_privacy.middleware.StaffSessionMiddleware",
     "consent.middleware.GlobalPrivacyControlMiddleware",
+    "velux_privacy.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -260,6 +264,9 @@ FORM_RENDERER = "centre.forms.PortalFormRenderer"
 # past this many proxies of ours; never more than we run, as the rest is the client's to forge.
 BEHIND_TLS_PROXY = _env_bool("BEHIND_TLS_PROXY", False)
 ALLAUTH_TRUSTED_PROXY_COUNT = _env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
+# Second factor (allauth.mfa): staff must enrol at their first sign-in and use it at each.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "VELUX privacy"
 
 # Internationalisation: the site exists in Dutch (default), French, German and English.
 LANGUAGE_CODE = "nl"
@@ -335,6 +342,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"queue": "retention"},
     },
+    # Web requests nobody confirmed from the address: deleted once their link expired
+    # (§5: data of a person who may never have asked; DESIGN.md, intake by confirmed e-mail).
+    "rights-requests-expire-unconfirmed": {
+        "task": "dsr_requests.tasks.rights_request_intake_expire_task",
+        "schedule": crontab(hour=3, minute=20),
+        "options": {"queue": "retention"},
+    },
+    # Documents of requests erased through the data map (set-based, no file deletion there).
+    "rights-requests-sweep-files": {
+        "task": "dsr_requests.tasks.attachment_files_sweep_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"queue": "retention"},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -375,6 +395,10 @@ CONSENT_BANNER_ORIGINS = env.list("CONSENT_BANNER_ORIGINS", default=[])
 # ledger's append-only triggers refuse; they re-seed the consent register themselves
 # (tests/consent/conftest.py, consent_register).
 TEST_NON_SERIALIZED_APPS = ["consent"]
+# Rights requests (dsr_requests): how long a confirmation link is valid (an unconfirmed web
+# request is deleted then), and the largest document staff may add to a request.
+RIGHTS_REQUEST_CONFIRMATION_DAYS = _env_int("RIGHTS_REQUEST_CONFIRMATION_DAYS", 7)
+RIGHTS_REQUEST_ATTACHMENT_MAX_MB = _env_int("RIGHTS_REQUEST_ATTACHMENT_MAX_MB", 10)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -31,4 +31,5 @@ urlpatterns += i18n_patterns(
     path("", include("centre.urls")),
     path("accounts/", include("allauth.urls")),
     path("consent/", include("consent.urls_pages")),
+    path("requests/", include("dsr_requests.urls")),
 )

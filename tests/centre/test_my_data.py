@@ -13,6 +13,7 @@ from centre.selectors import PAGE_SIZE, my_data_collect
 from subjects.datamap import datamap
 from subjects.models import BrowsingEvent, Recipient
 from tests.centre.conftest import verified_login
+from tests.staff import staff_second_factor
 from tests.subjects.factories import (
     ApplicationFactory,
     BrowsingEventFactory,
@@ -72,7 +73,9 @@ def test_a_customer_without_a_linked_subject_is_told_why(client):
 
 
 def test_staff_are_told_their_login_holds_no_ones_data(client):
-    client.force_login(verified_login("staff@velux.example", is_staff=True))
+    staff = verified_login("staff@velux.example", is_staff=True)
+    client.force_login(staff)
+    staff_second_factor(client, staff)
 
     main = _main(client.get("/en/my-data/"))
 

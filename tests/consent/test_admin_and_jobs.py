@@ -30,6 +30,7 @@ from consent.services import (
 )
 from subjects.models import DataSubject, DeletionReceipt, PurposeCode
 from subjects.services import ErasureCause, subject_erase, subject_hash
+from tests.staff import staff_second_factor
 from tests.subjects.factories import DataSubjectFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,7 @@ WEB = ConsentEvent.Channel.WEB
 @pytest.fixture
 def admin_client(client, staff):
     client.force_login(staff)
+    staff_second_factor(client, staff)
     return client
 
 

@@ -7,6 +7,7 @@ from django.test import Client
 
 from consent.models import ConsentEvent, ConsentState, NewsletterSubscription
 from consent.services import consent_give
+from tests.staff import staff_second_factor
 from tests.subjects.factories import DataSubjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -290,6 +291,7 @@ def test_the_api_refuses_an_unknown_consent_with_a_code(signed_in):
 def test_staff_systems_ask_whether_they_may_contact_a_person(client, staff, subject):
     consent_give(subject=subject, purpose="email_marketing", channel=WEB)
     client.force_login(staff)
+    staff_second_factor(client, staff)
     url = f"/api/consent/subjects/{subject.pk}/contact-decision/"
 
     allowed = client.get(url, {"purpose": "email_marketing"}).json()

@@ -33,9 +33,20 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs the tests in a greenlet of its own, where Django opens new
+    # connection objects: give them the database contents serialized at set-up, which the
+    # serialized_rollback of the tests after the first restores after each flush.
+    serialized = {
+        connection.alias: connection._test_serialized_contents
+        for connection in connections.all()
+        if hasattr(connection, "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
@@ -121,3 +132,16 @@ def browser_context(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+def staff_sign_in(page, *, start_url: str, email: str, password: str, secret: str) -> None:
+    """Sign a staff member in through the portal's sign-in page and allauth's second step,
+    typing the code their authenticator app would show (tests.staff.totp_code)."""
+    from tests.staff import totp_code
+
+    page.goto(start_url)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.locator("main form").first.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_label("Code", exact=True).fill(totp_code(secret))
+    page.locator("main form").first.get_by_role("button", name="Sign in", exact=True).click()

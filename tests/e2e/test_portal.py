@@ -6,6 +6,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import staff_sign_in
+from tests.staff import totp_enrol
 from tests.subjects.factories import (
     BrowsingEventFactory,
     DataSubjectFactory,
@@ -37,12 +39,19 @@ def test_staff_see_everything_held_on_a_person_grouped_by_purpose(live_server, p
     OrderFactory(subject=subject, number="BE-00004711")
     BrowsingEventFactory.create_batch(3, subject=subject, path="/nl-be/dakramen")
 
+    secret = totp_enrol(staff)
+
     page.goto(f"{live_server.url}/admin/subjects/datasubject/{subject.pk}/change/")
-    # The admin sends staff to the portal's sign-in page, and back after it.
+    # The admin sends staff to the portal's sign-in page (password, then the code of their
+    # second factor), and back after it.
     expect(page).to_have_url(re.compile(r"/en/accounts/login/\?next="))
-    page.get_by_label("E-mail address").fill("staff@velux.example")
-    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    staff_sign_in(
+        page,
+        start_url=page.url,
+        email="staff@velux.example",
+        password="correct horse battery staple",
+        secret=secret,
+    )
 
     expect(page.get_by_text("§2.3", exact=False).first).to_be_visible()
     expect(page.get_by_role("cell", name="BE-00004711")).to_be_visible()

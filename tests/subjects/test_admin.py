@@ -24,6 +24,7 @@ from subjects.models import (
     PurposeCode,
     Recipient,
 )
+from tests.staff import staff_second_factor
 from tests.subjects.factories import (
     ApplicationFactory,
     BrowsingEventFactory,
@@ -539,8 +540,10 @@ def test_the_subject_page_shows_a_categorys_rows_only_to_staff_who_may_view_its_
     )
 
     client.force_login(without)
+    staff_second_factor(client, without)
     denied = client.get(_url(DataSubject, "change", subject.pk), HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(with_permission)
+    staff_second_factor(client, with_permission)
     allowed = client.get(_url(DataSubject, "change", subject.pk), HTTP_ACCEPT_LANGUAGE="en")
 
     denied_table, allowed_table = _table(denied, key), _table(allowed, key)
@@ -552,7 +555,9 @@ def test_the_subject_page_shows_a_categorys_rows_only_to_staff_who_may_view_its_
 
 def test_staff_who_may_only_change_subjects_read_no_application_or_hold_reason(client):
     subject = _subject_with_a_row_in_every_category()
-    client.force_login(_staff_with("subjects.change_datasubject"))
+    staff = _staff_with("subjects.change_datasubject")
+    client.force_login(staff)
+    staff_second_factor(client, staff)
 
     response = client.get(_url(DataSubject, "change", subject.pk), HTTP_ACCEPT_LANGUAGE="en")
 
@@ -571,6 +576,7 @@ def test_every_admin_page_works_for_staff_who_may_only_view(client):
     viewer = User.objects.create_user(email="auditor@velux.example", is_staff=True)
     viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
     client.force_login(viewer)
+    staff_second_factor(client, viewer)
 
     failures = []
     for model, model_admin in admin.site._registry.items():

@@ -587,7 +587,24 @@ class Command(BaseCommand):
         EmailAddress.objects.update_or_create(
             user=staff, email=STAFF_EMAIL, defaults={"verified": True, "primary": True}
         )
+        # And with a second factor (velux_privacy.mfa): the demo login has a TOTP secret of
+        # its own, made once, printed each time, for an authenticator app or the command that
+        # shows the current code (DEBUG only).
+        from allauth.mfa.adapter import get_adapter as mfa_adapter
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        totp = Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).first()
+        if totp is None:
+            secret = generate_totp_secret()
+            TOTP.activate(staff, secret)
+        else:
+            secret = mfa_adapter().decrypt(totp.data["secret"])
         self.stdout.write(f"Demo staff login ({state}): {STAFF_EMAIL} / {STAFF_PASSWORD}")
+        self.stdout.write(
+            f"  second factor: TOTP secret {secret} (add it to an authenticator app, "
+            f"or run `.venv/bin/python manage.py staff_totp_code {STAFF_EMAIL}`)"
+        )
 
 
 def _non_demo_data_found() -> list[str]:

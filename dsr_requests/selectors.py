@@ -1,0 +1,412 @@
+"""Reads on rights requests: the confirmation link, the staff queue, the request page's
+timeline, the dashboard's figures and the record of processing activities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from statistics import median
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Right, TruncMonth
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from dsr_requests import roles
+from dsr_requests.models import (
+    REFERENCE_CODE_LENGTH,
+    AuditAction,
+    NotificationSend,
+    RequestPause,
+    RightsRequest,
+    reference_normalise,
+)
+from dsr_requests.workflow import (
+    ANSWERED_STATES,
+    OPEN_STATES,
+    Action,
+    Kind,
+    State,
+    request_allows,
+)
+from subjects.datamap import datamap
+from subjects.models import Purpose, PurposeCode, Recipient
+from velux_privacy.calendar import add_months, local_date
+from velux_privacy.models import normalise_email
+
+CONFIRMATION_SALT = "dsr_requests.confirmation"
+
+
+def confirmation_token_make(rights_request: RightsRequest) -> str:
+    """The token of the confirmation link: the request's id and nonce, signed (no personal
+    data in the URL; useless without SECRET_KEY, and once the nonce is used)."""
+    return signing.dumps(
+        [rights_request.pk, rights_request.confirmation_nonce], salt=CONFIRMATION_SALT
+    )
+
+
+def confirmation_token_read(token: str) -> tuple[int, str] | None:
+    try:
+        pk, nonce = signing.loads(token, salt=CONFIRMATION_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(pk, int) or not isinstance(nonce, str):
+        return None
+    return pk, nonce
+
+
+def confirmation_matches(rights_request: RightsRequest | None, nonce: str, now: datetime) -> bool:
+    """The link is the request's current one, not used, not expired, and its state still
+    waits for it."""
+    return (
+        rights_request is not None
+        and bool(rights_request.confirmation_nonce)
+        and constant_time_compare(rights_request.confirmation_nonce, nonce)
+        and rights_request.confirmation_expires_at is not None
+        and rights_request.confirmation_expires_at > now
+        and request_allows(rights_request, Action.CONFIRM)
+    )
+
+
+def rights_request_for_confirmation(
+    *, token: str, now: datetime | None = None
+) -> RightsRequest | None:
+    """The request a confirmation link is for, when the link is still good; None otherwise."""
+    read = confirmation_token_read(token)
+    if read is None:
+        return None
+    pk, nonce = read
+    rights_request = RightsRequest.objects.filter(pk=pk).first()
+    if not confirmation_matches(rights_request, nonce, now or timezone.now()):
+        return None
+    return rights_request
+
+
+# The staff queue
+
+
+def rights_request_queue(*, viewer, include_unconfirmed: bool = False) -> QuerySet[RightsRequest]:
+    """The requests staff work, for the queue (Django admin's change list), with what each
+    row shows in the same query: the assignee, the request it duplicates, whether an e-mail to
+    the person failed. The number of queries does not grow with the rows. Confirmed ones only
+    unless `include_unconfirmed` (web submissions not confirmed are not requests yet)."""
+    if not viewer.has_perm(roles.VIEW):
+        return RightsRequest.objects.none()
+    failed = NotificationSend.objects.filter(
+        rights_request=OuterRef("pk"), status=NotificationSend.Status.FAILED
+    )
+    requests = RightsRequest.objects.all()
+    if not include_unconfirmed:
+        requests = requests.confirmed()
+    return requests.select_related("assignee", "duplicate_of").annotate(email_failed=Exists(failed))
+
+
+def rights_request_search(queryset: QuerySet[RightsRequest], term: str) -> QuerySet[RightsRequest]:
+    """Search by reference (whole, or its last characters) or by e-mail address (the
+    person's or their representative's, whole): both use an index, at any size."""
+    term = term.strip()
+    if not term:
+        return queryset
+    if "@" in term:
+        email = normalise_email(term)
+        return queryset.filter(Q(email=email) | Q(representative_email=email))
+    reference = reference_normalise(term)
+    if reference.startswith("VP-"):
+        return queryset.filter(reference=reference)
+    if len(reference) == REFERENCE_CODE_LENGTH:
+        # The code of a reference: the expression index dsr_rr_reference_code.
+        return queryset.alias(code=Right("reference", REFERENCE_CODE_LENGTH)).filter(code=reference)
+    return queryset.filter(reference__endswith=reference)
+
+
+def week_end(today: date) -> date:
+    """The Sunday of `today`'s week: "due this week" runs to it."""
+    return today + timedelta(days=6 - today.weekday())
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "event", "message", "email"
+    title: str
+    actor: str = ""
+    body: str = ""
+    status: str = ""
+    detail: str = ""
+
+
+def rights_request_timeline(*, rights_request: RightsRequest) -> list[TimelineEntry]:
+    """What happened on the request, in order: the audit trail's events (pauses begin and
+    end with them), the messages both ways and the notes, the e-mails sent and failed. Four
+    queries, whatever the length."""
+    entries: list[TimelineEntry] = []
+    events = rights_request.audit_events.select_related("actor").order_by("at", "pk")
+    for event in events:
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                kind="event",
+                title=event.get_action_display(),
+                actor=event.actor.email if event.actor_id else event.get_actor_kind_display(),
+                detail=_event_detail(event),
+            )
+        )
+    messages = rights_request.messages.select_related("author").order_by("created_at", "pk")
+    for message in messages:
+        entries.append(
+            TimelineEntry(
+                at=message.created_at,
+                kind=f"message-{message.kind}",
+                title=message.get_kind_display(),
+                actor=message.author.email if message.author_id else "",
+                body=message.body,
+            )
+        )
+    for notification in rights_request.notifications.order_by("created_at", "pk"):
+        entries.append(
+            TimelineEntry(
+                at=notification.sent_at or notification.last_attempt_at or notification.created_at,
+                kind="email",
+                title=notification.get_kind_display(),
+                status=notification.status,
+                detail=notification.get_status_display(),
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _event_detail(event) -> str:
+    details = event.details or {}
+    parts = []
+    if event.action == AuditAction.RECEIVED:
+        parts.append(str(RightsRequest.Channel(details.get("channel", "web")).label))
+    elif event.from_state != event.to_state:
+        parts.append(f"{State(event.from_state).label} → {State(event.to_state).label}")
+    if "method" in details:
+        parts.append(str(RightsRequest.IdentityMethod(details["method"]).label))
+    if "reason" in details and details["reason"] in RequestPause.Reason.values:
+        parts.append(str(RequestPause.Reason(details["reason"]).label))
+    if "ground" in details:
+        parts.append(str(RightsRequest.RejectionGround(details["ground"]).label))
+    if "months" in details:
+        parts.append(
+            ngettext("%(months)s month", "%(months)s months", details["months"])
+            % {"months": details["months"]}
+        )
+    if "paused_days" in details:
+        parts.append(
+            ngettext("paused %(days)s day", "paused %(days)s days", details["paused_days"])
+            % {"days": details["paused_days"]}
+        )
+    for key in ("duplicate_of_reference", "into_reference"):
+        if key in details:
+            parts.append(details[key])
+    if details.get("mandate_checked"):
+        parts.append(str(_("proof of mandate checked")))
+    return " · ".join(parts)
+
+
+# The dashboard
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: date  # the first day
+    on_time: int
+    late: int
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    today: date
+    open_by_kind_and_state: dict[str, dict[str, int]]
+    open_total: int
+    due_this_week: int
+    overdue: int
+    paused: int
+    months: list[MonthFigures]
+    median_days_to_answer: float | None
+    answered_in_period: int
+
+    def open_states(self) -> list[str]:
+        return [s for s in State.values if s in OPEN_STATES]
+
+
+def dashboard_figures(*, viewer, today: date | None = None, months: int = 12) -> DashboardFigures:
+    """The figures of the staff dashboard and the DPO's annual report: open requests by kind
+    and state, due this week, overdue, answered on time or late per month (the last `months`
+    months, this one included), and the median of days from receipt to answer. A handful of
+    grouped queries, whatever the number of requests."""
+    today = today or local_date()
+    if not viewer.has_perm(roles.VIEW):
+        raise PermissionDenied
+    requests = RightsRequest.objects.all()
+    grid: dict[str, dict[str, int]] = {
+        kind: dict.fromkeys(sorted(OPEN_STATES), 0) for kind in Kind.values
+    }
+    open_total = 0
+    for kind, state, count in (
+        requests.open().values_list("kind", "state").annotate(n=Count("pk")).order_by()
+    ):
+        grid[kind][state] = count
+        open_total += count
+    running = requests.open().exclude(state=State.AWAITING_SUBJECT)
+    due_this_week = running.filter(due_on__gte=today, due_on__lte=week_end(today)).count()
+    overdue = requests.overdue(today).count()
+    paused = requests.filter(state=State.AWAITING_SUBJECT).count()
+
+    first_month = add_months(today.replace(day=1), -(months - 1))
+    answered = requests.filter(state__in=sorted(ANSWERED_STATES), closed_on__gte=first_month)
+    by_month = {
+        (row["month"].year, row["month"].month): row
+        for row in answered.annotate(month=TruncMonth("closed_on"))
+        .values("month")
+        .annotate(
+            on_time=Count("pk", filter=Q(closed_on__lte=F("due_on"))),
+            late=Count("pk", filter=Q(closed_on__gt=F("due_on"))),
+        )
+        .order_by()
+    }
+    month_rows = []
+    for index in range(months):
+        month = add_months(first_month, index)
+        row = by_month.get((month.year, month.month), {})
+        month_rows.append(MonthFigures(month, row.get("on_time", 0), row.get("late", 0)))
+    durations = sorted(
+        (closed - received).days
+        for received, closed in answered.values_list("received_on", "closed_on")
+    )
+    return DashboardFigures(
+        today=today,
+        open_by_kind_and_state=grid,
+        open_total=open_total,
+        due_this_week=due_this_week,
+        overdue=overdue,
+        paused=paused,
+        months=month_rows,
+        median_days_to_answer=median(durations) if durations else None,
+        answered_in_period=len(durations),
+    )
+
+
+# The record of processing activities (GDPR Art. 30(1))
+
+# How long each purpose keeps its data (policy §2, §5, §6 and the laws the data map's keep
+# rules cite). The data map holds the rules; these are the words the record shows for them.
+RETENTION = {
+    PurposeCode.COMMERCIAL_ACTIVITY: _(
+        "While the business relationship lasts and the contract is in force; contracts and "
+        "accounting documents 7 years from 1 January after their year (Art. III.88 WER)."
+    ),
+    PurposeCode.ANSWERING_REQUESTS: _(
+        "Until the request is answered; then deleted after two years without activity on "
+        "the website (§6)."
+    ),
+    PurposeCode.CUSTOMERS: _(
+        "While the order is open; then kept, anonymised, 7 years from 1 January after the "
+        "year of delivery (Art. III.88 WER), invoices 10 years (Art. 60 §4 VAT Code)."
+    ),
+    PurposeCode.BUSINESS_DEVELOPMENT: _(
+        "Deleted after two years without activity on the website (§6), and with the "
+        "marketing consent where it was collected under it."
+    ),
+    PurposeCode.COMMERCIAL_COMMUNICATION: _(
+        "As long as the consent stands; deleted within two months of unsubscribing (§2.5)."
+    ),
+    PurposeCode.SURVEYS: _("Deleted after two years without activity on the website (§6)."),
+    PurposeCode.CANDIDATES: _(
+        "While the application is considered; then deleted after two years without activity (§6)."
+    ),
+    PurposeCode.LEGAL_OBLIGATIONS: _(
+        "As long as the law requires: legal holds until released; rights requests as "
+        "proof of their handling, without what identifies the person once they are erased."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RecordCategory:
+    label: str
+    fields: list[str]
+
+
+@dataclass(frozen=True)
+class RecordRecipient:
+    name: str
+    category: str
+    role: str
+    country: str
+    outside_eea: bool
+    safeguard: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    section: str
+    name: str
+    description: str
+    legal_basis: str
+    data_subjects: str
+    categories: list[RecordCategory]
+    recipients: list[RecordRecipient]
+    retention: str
+
+    @property
+    def transfers(self) -> list[RecordRecipient]:
+        return [r for r in self.recipients if r.outside_eea]
+
+
+def processing_record_build(*, viewer) -> list[RecordEntry]:
+    """The record of processing activities (GDPR Art. 30(1)), per purpose of the register:
+    legal basis, categories of persons (the register) and of data (the data map's categories
+    serving the purpose, with their fields), recipients and transfers outside the EEA with
+    their safeguard (the recipient register), and retention. Two queries."""
+    if not viewer.has_perm("subjects.view_purpose"):
+        raise PermissionDenied
+    purposes = Purpose.objects.prefetch_related(
+        Prefetch("recipients", queryset=Recipient.objects.filter(is_active=True).order_by("name"))
+    ).order_by("section")
+    entries = []
+    for purpose in purposes:
+        categories = [
+            RecordCategory(
+                label=str(category.label),
+                fields=[str(field.label) for field in category.fields],
+            )
+            for category in datamap.categories()
+            if purpose.code in category.purposes
+        ]
+        recipients = [
+            RecordRecipient(
+                name=recipient.name,
+                category=recipient.get_category_display(),
+                role=recipient.get_role_display(),
+                country=recipient.country.upper(),
+                outside_eea=recipient.outside_eea,
+                safeguard=recipient.get_transfer_safeguard_display(),
+                note=recipient.safeguard_note,
+            )
+            for recipient in purpose.recipients.all()
+        ]
+        entries.append(
+            RecordEntry(
+                section=purpose.section,
+                name=purpose.name,
+                description=purpose.description,
+                legal_basis=purpose.get_legal_basis_display(),
+                data_subjects=purpose.data_subjects,
+                categories=categories,
+                recipients=recipients,
+                retention=str(RETENTION.get(purpose.code, "")),
+            )
+        )
+    return entries

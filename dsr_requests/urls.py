@@ -1,0 +1,11 @@
+"""The person's pages of rights requests (under the language prefix: /nl/requests/…)."""
+
+from django.urls import path
+
+from dsr_requests import views
+
+app_name = "dsr_requests"
+
+urlpatterns = [
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+]
