@@ -177,6 +177,37 @@ def subject_erase(
     return summaries[subject.pk]
 
 
+class _PreviewDone(Exception):  # noqa: N818 (control flow, never raised to a caller)
+    def __init__(self, summary: ErasureSummary) -> None:
+        self.summary = summary
+
+
+def subject_erasure_preview(
+    *,
+    subject: DataSubject,
+    purposes: Collection[str] | None = None,
+    ignore_holds: Collection[str] = (),
+    now: datetime | None = None,
+) -> ErasureSummary:
+    """What `subject_erase` would do to `subject` now, changing nothing: the erasure itself,
+    run in a savepoint that is then rolled back (its receipt, pending records and after-commit
+    work go with it). So the preview a person or staff member reads before confirming is the
+    erasure's own outcome, never a second reading of the map's rules that could drift from it.
+    """
+    try:
+        with transaction.atomic():
+            summary = subject_erase(
+                subject=subject,
+                cause=ErasureCause(kind=DeletionReceipt.Cause.RIGHTS_REQUEST, reference="preview"),
+                purposes=purposes,
+                ignore_holds=ignore_holds,
+                now=now,
+            )
+            raise _PreviewDone(summary)
+    except _PreviewDone as done:
+        return done.summary
+
+
 @transaction.atomic
 def subjects_erase(
     *,
