@@ -76,3 +76,21 @@ def _stored_files(folder: str):
         yield f"{folder}/{name}"
     for directory in directories:
         yield from _stored_files(f"{folder}/{directory}")
+
+
+@shared_task(acks_late=True, queue="exports")
+def export_execute_task(rights_request_id: int) -> None:
+    """The executor of access and portability requests (registered in apps.py): builds the
+    export, and finishes its release once staff released it (dsr_requests.exports). Its
+    steps run at most once to success; a failed one waits for staff's Retry."""
+    from dsr_requests.exports import rights_request_export_execute
+
+    rights_request_export_execute(rights_request_id=rights_request_id)
+
+
+@shared_task(acks_late=True)
+def exports_expire_task() -> int:
+    """Beat: delete the export files whose download link expired (EXPORT_LINK_DAYS)."""
+    from dsr_requests.exports import exports_expire
+
+    return exports_expire()

@@ -355,6 +355,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"queue": "retention"},
     },
+    # Access and portability exports (§5, GDPR Art. 15 and 20): the file goes once its
+    # download link expired (EXPORT_LINK_DAYS), and any file no export row holds any more.
+    "rights-requests-expire-exports": {
+        "task": "dsr_requests.tasks.exports_expire_task",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"queue": "retention"},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -399,6 +406,9 @@ TEST_NON_SERIALIZED_APPS = ["consent"]
 # request is deleted then), and the largest document staff may add to a request.
 RIGHTS_REQUEST_CONFIRMATION_DAYS = _env_int("RIGHTS_REQUEST_CONFIRMATION_DAYS", 7)
 RIGHTS_REQUEST_ATTACHMENT_MAX_MB = _env_int("RIGHTS_REQUEST_ATTACHMENT_MAX_MB", 10)
+# How long the download link of an access or portability export works once released; the
+# file is deleted after that (dsr_requests.tasks.exports_expire_task).
+EXPORT_LINK_DAYS = _env_int("EXPORT_LINK_DAYS", 7)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
