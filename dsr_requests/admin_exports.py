@@ -46,7 +46,9 @@ class WithholdForm(forms.Form):
 
 def export_urls(model_admin: RightsRequestAdmin, wrap) -> list:
     def view(function):
-        return wrap(lambda request, *args, **kwargs: function(model_admin, request, *args, **kwargs))
+        return wrap(
+            lambda request, *args, **kwargs: function(model_admin, request, *args, **kwargs)
+        )
 
     return [
         path(
@@ -110,9 +112,7 @@ def review_view(model_admin, request: HttpRequest, object_id: str):
     export = RequestExport.objects.filter(rights_request=rights_request).first()
     may_see = _may_see(model_admin, request)
     categories = exports.export_review_categories(rights_request=rights_request, may_see=may_see)
-    chosen_key = request.GET.get("category") or next(
-        (c.key for c in categories if c.may_see), ""
-    )
+    chosen_key = request.GET.get("category") or next((c.key for c in categories if c.may_see), "")
     chosen = next((c for c in categories if c.key == chosen_key), None)
     rows = None
     if chosen is not None and chosen.may_see:
@@ -157,9 +157,7 @@ def review_view(model_admin, request: HttpRequest, object_id: str):
         ),
     }
     request.current_app = model_admin.admin_site.name
-    return TemplateResponse(
-        request, "admin/dsr_requests/rightsrequest/export_review.html", context
-    )
+    return TemplateResponse(request, "admin/dsr_requests/rightsrequest/export_review.html", context)
 
 
 def _page_urls(rights_request: RightsRequest, rows) -> dict:
@@ -210,7 +208,8 @@ def withhold_view(model_admin, request: HttpRequest, object_id: str):
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
-        "title": gettext("Withhold a row · %(reference)s") % {"reference": rights_request.reference},
+        "title": gettext("Withhold a row · %(reference)s")
+        % {"reference": rights_request.reference},
         "rights_request": rights_request,
         "category": row.category,
         "cells": row.cells,

@@ -19,8 +19,8 @@ from dsr_requests.models import (
     ExportWithholding,
     NotificationSend,
     RequestAttachment,
-    RequestMessage,
     RequestExport,
+    RequestMessage,
     RequestPause,
     RightsRequest,
 )
