@@ -214,7 +214,8 @@ class ReviewRows:
 
     category: Category
     fields: tuple[ExportField, ...]
-    rows: list[dict[str, Any]]  # {"pk", "cells": [...], "withholding": ExportWithholding|None}
+    # {"pk", "cells": [(label, value)…], "withholding": ExportWithholding or None}
+    rows: list[dict[str, Any]]
     total: int
     page: int
     pages: int
@@ -291,7 +292,7 @@ def export_review_rows(
         shown.append(
             {
                 "pk": pk,
-                "cells": [_display(f, row[f.name]) for f in fields],
+                "cells": [(str(f.label), _display(f, row[f.name])) for f in fields],
                 "withholding": withholdings.get(pk),
             }
         )
