@@ -7,6 +7,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _view_permissions_grant(apps, schema_editor):
+    """The three roles read the new models as they read every other of the app (0002_roles):
+    the review page shows a category's rows only to who may view its model."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(
+        content_type__app_label="dsr_requests",
+        codename__in=["view_requestexport", "view_exportwithholding"],
+    )
+    for group in Group.objects.filter(name__in=["DPO", "Privacy agent", "Auditor"]):
+        group.permissions.add(*permissions)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -67,4 +86,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(condition=models.Q(('file', ''), _negated=True), fields=['expires_at'], name='dsr_export_file_expiry')],
             },
         ),
+        migrations.RunPython(_view_permissions_grant, migrations.RunPython.noop),
     ]
