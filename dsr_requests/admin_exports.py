@@ -39,7 +39,7 @@ class WithholdForm(forms.Form):
         max_length=1000,
         help_text=_(
             "Shown to the person with the number of rows left out, in the e-mail and the "
-            "export's summary. Name nobody: e.g. \u201cit names another person\u201d."
+            "export's summary. Name nobody: e.g. “it names another person”."
         ),
     )
 

@@ -89,6 +89,7 @@ def rights_request_export_execute(*, rights_request_id: int) -> None:
     if not state or state[0] != State.IN_PROGRESS:
         logger.info("rights request %s: not in progress, export skipped", rights_request_id)
         return
+    execution.steps_plan(rights_request_id=rights_request_id, names=[STEP_BUILD, STEP_RELEASE])
     execution.step_run(
         rights_request_id=rights_request_id,
         name=STEP_BUILD,
