@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from dsr_requests import execution
-from dsr_requests.exceptions import RightsRequestError, TransitionRefused
+from dsr_requests.exceptions import ExportRefused, TransitionRefused
 from dsr_requests.models import (
     AuditAction,
     AuditEvent,
@@ -70,11 +70,6 @@ STEP_BUILD = "export_build"
 STEP_RELEASE = "export_release"
 REVIEW_ROWS_PER_PAGE = 25
 HASH_CHUNK = 1024 * 1024
-
-
-class ExportRefused(RightsRequestError):
-    code = "export_refused"
-    default_message = _("This cannot be done on the request's export now.")
 
 
 # Building (the executor's steps)
