@@ -26,7 +26,9 @@ from tests.subjects.factories import (
 )
 from velux_privacy.celery import app
 
-pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the database as migrated (roles, registers) is restored afterwards, so
+# the tests after this one find it as they would without it.
+pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 QUEUES = ["default", "exports"]
 WAIT_SECONDS = 60
