@@ -30,6 +30,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from dsr_requests import forms as request_forms
 from dsr_requests import roles, services
+from dsr_requests.admin_exports import export_review_url, export_urls
 from dsr_requests.models import (
     AuditEvent,
     ExecutionStep,
@@ -583,6 +584,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 wrap(self.retry_view),
                 name="dsr_requests_rightsrequest_retry",
             ),
+            *export_urls(self, wrap),
             *super().get_urls(),
         ]
 
@@ -641,6 +643,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 for step in steps_available(request.user, rights_request)
             ],
             "may_work": roles.may_work(request.user, rights_request),
+            "export_review_url": export_review_url(rights_request),
             "personal_data": personal_data,
             "subject_url": reverse("admin:subjects_datasubject_change", args=[subject.pk])
             if subject is not None and request.user.has_perm("subjects.view_datasubject")

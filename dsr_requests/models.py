@@ -476,6 +476,12 @@ class AuditAction(models.TextChoices):
     EMAIL_RESENT = "email_resent", _("e-mail sent again")
     STEP_FAILED = "step_failed", _("a step of the execution failed")
     EXECUTION_RETRIED = "execution_retried", _("execution retried")
+    EXPORT_BUILT = "export_built", _("export built")
+    ROW_WITHHELD = "row_withheld", _("row withheld from the export")
+    ROW_RESTORED = "row_restored", _("withheld row put back in the export")
+    EXPORT_RELEASED = "export_released", _("export released to the person")
+    EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
+    EXPORT_EXPIRED = "export_expired", _("export file deleted after its expiry")
 
 
 class AuditEvent(AppendOnlyModel):
@@ -630,3 +636,113 @@ class ExecutionStep(models.Model):
 # How long a confirmation link stays valid (web intake; staff intake by letter or phone).
 def confirmation_expiry(now: datetime) -> datetime:
     return now + timedelta(days=settings.RIGHTS_REQUEST_CONFIRMATION_DAYS)
+
+
+def export_upload_to(instance: RequestExport, filename: str) -> str:
+    """A random name under the year: nothing in the path says whose export it is."""
+    return f"exports/{timezone.now():%Y}/{secrets.token_hex(16)}.zip"
+
+
+class RequestExport(models.Model):
+    """The answer to an access (GDPR Art. 15) or portability (Art. 20) request: the ZIP built
+    from the data map into private storage (subjects.exports), what it holds (categories and
+    row counts, no personal data), and its release to the person after staff's review
+    (Art. 15(4)). The file is deleted once its link expires (`exports_expire`); the row stays
+    with the request until the request is erased."""
+
+    rights_request = models.OneToOneField(
+        RightsRequest, on_delete=models.CASCADE, related_name="export"
+    )
+    portability = models.BooleanField(_("portability"), default=False)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    file = models.FileField(
+        _("file"), upload_to=export_upload_to, max_length=200, blank=True, editable=False
+    )
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # [{"key", "label", "rows", "withheld", "withheld_reason"}] as the ZIP's manifest says.
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    # The withheld rows the file leaves out, as [category key, row id] pairs: a release
+    # rebuilds the file when staff's withholdings differ.
+    withheld_applied = models.JSONField(default=list, blank=True, editable=False)
+    built_at = models.DateTimeField(_("built on"), null=True, blank=True)
+    builds = models.PositiveSmallIntegerField(_("builds"), default=0)
+    # Staff's release: asked (the rebuild and the e-mail follow in the worker), then done.
+    release_requested_at = models.DateTimeField(_("release asked on"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    released_at = models.DateTimeField(_("released on"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("link valid until"), null=True, blank=True)
+    # In the signed download link: a new release (or an expiry) makes older links void.
+    download_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+    file_deleted_at = models.DateTimeField(_("file deleted on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request export")
+        verbose_name_plural = _("request exports")
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                condition=~models.Q(file=""),
+                name="dsr_export_file_expiry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Export #{self.pk}"
+
+    @property
+    def rows(self) -> int:
+        return sum(c.get("rows", 0) for c in self.categories)
+
+    @property
+    def withheld(self) -> int:
+        return sum(c.get("withheld", 0) for c in self.categories)
+
+    @property
+    def is_released(self) -> bool:
+        return self.released_at is not None
+
+
+class ExportWithholding(models.Model):
+    """One row staff leave out of an access or portability export because it would reveal
+    other people (GDPR Art. 15(4)): a service note naming a neighbour, an installer's address.
+    The person is told how many rows of the category were left out, and this reason."""
+
+    rights_request = models.ForeignKey(
+        RightsRequest, on_delete=models.CASCADE, related_name="export_withholdings"
+    )
+    category = models.CharField(_("category"), max_length=64)
+    # The row's primary key as text (every category's key type fits).
+    row_id = models.CharField(_("row"), max_length=64)
+    reason = models.TextField(_("reason given to the person"))
+    withheld_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withheld by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withheld_at = models.DateTimeField(_("withheld on"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("row withheld from an export")
+        verbose_name_plural = _("rows withheld from exports")
+        ordering = ["category", "withheld_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rights_request", "category", "row_id"], name="dsr_withholding_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Withholding #{self.pk}"

@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from dsr_requests.models import (
     AuditEvent,
     ExecutionStep,
+    ExportWithholding,
     NotificationSend,
     RequestAttachment,
+    RequestExport,
     RequestMessage,
     RequestPause,
     RightsRequest,
@@ -133,6 +135,43 @@ datamap.register(
         "size",
         "uploaded_at",
     ],
+    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+)
+
+# The answer to an access or portability request: the export (its file is deleted when its
+# link expires, or by the nightly sweep once the row is gone) and the rows staff withheld from
+# it, with the reason the person was given. Deleted with the request's personal data.
+datamap.register(
+    RequestExport,
+    key="rights_request_exports",
+    retention=_(
+        "The file until its download link expires; what it held (counts) while the request "
+        "is kept with your details."
+    ),
+    source=_("Made by us from the data we hold on you, to answer your request."),
+    purposes=PURPOSES,
+    subject_path="rights_request__subject",
+    match_email="rights_request__email",
+    fields=[
+        ("rights_request__reference", _("request")),
+        "portability",
+        "size",
+        "built_at",
+        "released_at",
+        "expires_at",
+        "downloads",
+    ],
+    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+)
+datamap.register(
+    ExportWithholding,
+    key="rights_request_export_withholdings",
+    retention=_("While the request is kept with your details."),
+    source=_("Decided by us when we reviewed the answer to your request (GDPR Art. 15(4))."),
+    purposes=PURPOSES,
+    subject_path="rights_request__subject",
+    match_email="rights_request__email",
+    fields=[("rights_request__reference", _("request")), "category", "reason", "withheld_at"],
     keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
 

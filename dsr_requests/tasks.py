@@ -8,6 +8,7 @@ import random
 from celery import shared_task
 from django.core.files.storage import default_storage
 
+from dsr_requests.exports import exports_expire, rights_request_export_execute
 from dsr_requests.models import RequestAttachment
 from dsr_requests.services import SendOutcome, notification_send, rights_request_intake_expire
 
@@ -76,3 +77,24 @@ def _stored_files(folder: str):
         yield f"{folder}/{name}"
     for directory in directories:
         yield from _stored_files(f"{folder}/{directory}")
+
+
+@shared_task(bind=True, acks_late=True)
+def export_execute_task(self, rights_request_id: int) -> None:
+    """The executor of access and portability requests (registered in apps.py): builds the
+    export, and finishes its release once staff released it (dsr_requests.exports). Its
+    steps run at most once to success; a failed one is recorded (the queue shows it) and
+    waits for staff's Retry. Run eagerly (no broker), a failure stays recorded instead of
+    breaking the staff's page that started it."""
+    try:
+        rights_request_export_execute(rights_request_id=rights_request_id)
+    except Exception:
+        if not self.request.is_eager:
+            raise
+        logger.warning("rights request %s: export step failed", rights_request_id)
+
+
+@shared_task(acks_late=True)
+def exports_expire_task() -> int:
+    """Beat: delete the export files whose download link expired (EXPORT_LINK_DAYS)."""
+    return exports_expire()

@@ -323,6 +323,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("default"), Queue("exports"), Queue("retention")]
+# Heavy work on its own queue: a big export never delays a notification.
+CELERY_TASK_ROUTES = {"dsr_requests.tasks.export_execute_task": {"queue": "exports"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -353,6 +355,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "rights-requests-sweep-files": {
         "task": "dsr_requests.tasks.attachment_files_sweep_task",
         "schedule": crontab(hour=3, minute=30),
+        "options": {"queue": "retention"},
+    },
+    # Access and portability exports (§5, GDPR Art. 15 and 20): the file goes once its
+    # download link expired (EXPORT_LINK_DAYS), and any file no export row holds any more.
+    "rights-requests-expire-exports": {
+        "task": "dsr_requests.tasks.exports_expire_task",
+        "schedule": crontab(hour=3, minute=40),
         "options": {"queue": "retention"},
     },
 }
@@ -399,6 +408,9 @@ TEST_NON_SERIALIZED_APPS = ["consent"]
 # request is deleted then), and the largest document staff may add to a request.
 RIGHTS_REQUEST_CONFIRMATION_DAYS = _env_int("RIGHTS_REQUEST_CONFIRMATION_DAYS", 7)
 RIGHTS_REQUEST_ATTACHMENT_MAX_MB = _env_int("RIGHTS_REQUEST_ATTACHMENT_MAX_MB", 10)
+# How long the download link of an access or portability export works once released; the
+# file is deleted after that (dsr_requests.tasks.exports_expire_task).
+EXPORT_LINK_DAYS = _env_int("EXPORT_LINK_DAYS", 7)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
