@@ -8,4 +8,5 @@ app_name = "dsr_requests"
 
 urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("recipient-notice/<str:token>/", views.recipient_notice, name="recipient_notice"),
 ]

@@ -5,7 +5,7 @@ e-mail it sends links here. A GET only shows the request and a button (mail scan
 links: a GET must never confirm); the POST confirms.
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -28,3 +28,53 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     except ConfirmationInvalid:
         return render(request, "dsr_requests/confirm_invalid.html", status=404)
     return render(request, "dsr_requests/confirmed.html", {"rights_request": confirmed})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def recipient_notice(request: HttpRequest, token: str) -> HttpResponse:
+    """GDPR Art. 19: the recipient's answer to a notice, from the e-mailed link (no account).
+    A tampered or unknown link is a 404, an expired one a page that says so (410), a notice
+    answered already a page that says so (409): none of them changes anything."""
+    from dsr_requests import recipient_notices as notices
+    from dsr_requests.forms import RecipientNoticeAnswerForm, errors_from
+    from subjects.datamap import datamap
+
+    try:
+        notice = notices.recipient_notice_for_token(token=token)
+    except notices.NoticeLinkExpired:
+        return render(request, "dsr_requests/recipient_notice_closed.html", {"expired": True}, status=410)
+    except notices.NoticeAnsweredAlready:
+        return render(request, "dsr_requests/recipient_notice_closed.html", {"answered": True}, status=409)
+    except notices.NoticeLinkInvalid as error:
+        raise Http404 from error
+    form = RecipientNoticeAnswerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notices.recipient_notice_answer(
+                token=token,
+                answer=form.cleaned_data["answer"],
+                note=form.cleaned_data["note"],
+                upload=form.cleaned_data.get("file"),
+            )
+        except notices.NoticeAnsweredAlready:
+            return render(
+                request, "dsr_requests/recipient_notice_closed.html", {"answered": True}, status=409
+            )
+        except notices.NoticeLinkExpired:
+            return render(
+                request, "dsr_requests/recipient_notice_closed.html", {"expired": True}, status=410
+            )
+        except notices.NoticeAnswerInvalid as error:
+            errors_from(form, error)
+        else:
+            return render(request, "dsr_requests/recipient_notice_done.html", {"notice": notice})
+    categories = [
+        datamap.category(key).label for key in notice.categories if datamap.category(key)
+    ]
+    return render(
+        request,
+        "dsr_requests/recipient_notice.html",
+        {"notice": notice, "form": form, "categories": categories},
+        status=400 if form.errors else 200,
+    )
