@@ -10,8 +10,8 @@ class DsrRequestsConfig(AppConfig):
     def ready(self) -> None:
         from dsr_requests.erasure import erasure_request_settle
         from dsr_requests.execution import executor_register
-        from dsr_requests.rectification import rectification_request_settle
         from dsr_requests.recipient_notices import settler_register
+        from dsr_requests.rectification import rectification_request_settle
         from dsr_requests.tasks import erasure_execute_task, rectification_execute_task
         from dsr_requests.workflow import Kind
 

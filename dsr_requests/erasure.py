@@ -46,6 +46,7 @@ from subjects.services import (
     subject_erasure_preview,
     subject_hash,
 )
+from velux_privacy.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ KEPT_WITH_THE_REQUEST = frozenset(
 
 
 def erasure_cause(rights_request: RightsRequest) -> ErasureCause:
-    return ErasureCause(kind=DeletionReceipt.Cause.RIGHTS_REQUEST, reference=rights_request.reference)
+    return ErasureCause(
+        kind=DeletionReceipt.Cause.RIGHTS_REQUEST, reference=rights_request.reference
+    )
 
 
 # The steps
@@ -71,13 +74,17 @@ def erasure_cause(rights_request: RightsRequest) -> ErasureCause:
 
 def erasure_execute(*, rights_request_id: int) -> None:
     """The executor's work (erasure_execute_task): the step "erase", then settle."""
-    from dsr_requests.execution import step_run
+    from dsr_requests.execution import step_run, steps_plan
 
-    step_run(
-        rights_request_id=rights_request_id,
-        name="erase",
-        run=lambda: erasure_erase(rights_request_id=rights_request_id),
-    )
+    steps_plan(rights_request_id=rights_request_id, names=["erase"])
+    try:
+        step_run(
+            rights_request_id=rights_request_id,
+            name="erase",
+            run=lambda: erasure_erase(rights_request_id=rights_request_id),
+        )
+    except DomainError:
+        return  # recorded on the step, shown in the queue with a Retry button
     erasure_request_settle(rights_request_id=rights_request_id)
 
 
@@ -141,9 +148,7 @@ def erasure_request_settle(*, rights_request_id: int, now: datetime | None = Non
     from dsr_requests.services import rights_request_execution_done
 
     now = now or timezone.now()
-    rights_request = (
-        RightsRequest.objects.select_for_update().filter(pk=rights_request_id).first()
-    )
+    rights_request = RightsRequest.objects.select_for_update().filter(pk=rights_request_id).first()
     if (
         rights_request is None
         or rights_request.kind != Kind.ERASURE
@@ -372,9 +377,7 @@ def erasure_outcome_text(*, rights_request: RightsRequest, now: datetime | None 
                     + (f" {line.retention}" if line.retention else "")
                 )
             lines.append(
-                gettext(
-                    "We erase it as soon as the reason to keep it ends: we check every day."
-                )
+                gettext("We erase it as soon as the reason to keep it ends: we check every day.")
             )
         lines.append("")
         lines.append(

@@ -751,9 +751,7 @@ class RectificationItem(models.Model):
     object_id = models.BigIntegerField(_("row"))
     current_value = models.TextField(_("value held"), blank=True)
     proposed_value = models.TextField(_("value proposed"), blank=True)
-    decision = models.CharField(
-        _("decision"), max_length=8, choices=Decision.choices, blank=True
-    )
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -308,8 +308,10 @@ def recipient_notice_tick_off(
     """Staff record the recipient's answer (told by phone, by their own e-mail…): final, like
     the form's. Only staff who may work the request."""
     now = now or timezone.now()
-    notice = RecipientNotice.objects.select_for_update().select_related("rights_request").get(
-        pk=notice.pk
+    notice = (
+        RecipientNotice.objects.select_for_update()
+        .select_related("rights_request")
+        .get(pk=notice.pk)
     )
     if not roles.may_work(actor, notice.rights_request):
         from dsr_requests.exceptions import NotAllowed
@@ -331,9 +333,7 @@ def _answer_check(answer: str, note: str, upload: UploadedFile | None) -> Notice
     if answer not in Answer.values:
         errors["answer"] = [_("Choose an answer.")]
     if len(note or "") > NOTE_MAX_LENGTH:
-        errors["note"] = [
-            _("Write at most %(count)s characters.") % {"count": NOTE_MAX_LENGTH}
-        ]
+        errors["note"] = [_("Write at most %(count)s characters.") % {"count": NOTE_MAX_LENGTH}]
     if answer == Answer.COULD_NOT and not (note or "").strip():
         errors["note"] = [_("Say why it could not be done.")]
     if errors:
@@ -509,9 +509,7 @@ def dpo_emails() -> list[str]:
 
 
 def _escalation_send(notice_id: int) -> None:
-    notice = RecipientNotice.objects.select_related("rights_request", "recipient").get(
-        pk=notice_id
-    )
+    notice = RecipientNotice.objects.select_related("rights_request", "recipient").get(pk=notice_id)
     to = dpo_emails()
     if not to:
         logger.warning("recipient notice %s escalated, but no DPO login exists", notice_id)
@@ -533,7 +531,7 @@ def _escalation_send(notice_id: int) -> None:
     )
     try:
         message.send()
-    except Exception:  # noqa: BLE001 (the audit event shows the escalation; logged)
+    except Exception:
         logger.warning("escalation e-mail of recipient notice %s failed", notice_id)
 
 

@@ -43,6 +43,7 @@ from subjects.services import (
     rectification_value_clean,
     subject_rectify,
 )
+from velux_privacy.errors import DomainError
 from velux_privacy.models import User
 
 logger = logging.getLogger(__name__)
@@ -151,8 +152,10 @@ def rectification_item_decide(
     """Staff accept or reject one proposed value (a rejection needs its reason: the person
     is told it). Open to change until it is applied. Audited with the decision's code."""
     now = now or timezone.now()
-    item = RectificationItem.objects.select_for_update().select_related("rights_request").get(
-        pk=item.pk
+    item = (
+        RectificationItem.objects.select_for_update()
+        .select_related("rights_request")
+        .get(pk=item.pk)
     )
     rights_request = item.rights_request
     if not roles.may_work(actor, rights_request):
@@ -183,13 +186,17 @@ def rectification_item_decide(
 
 def rectification_execute(*, rights_request_id: int) -> None:
     """The executor's work (rectification_execute_task): the step "apply", then settle."""
-    from dsr_requests.execution import step_run
+    from dsr_requests.execution import step_run, steps_plan
 
-    step_run(
-        rights_request_id=rights_request_id,
-        name="apply",
-        run=lambda: rectification_apply(rights_request_id=rights_request_id),
-    )
+    steps_plan(rights_request_id=rights_request_id, names=["apply"])
+    try:
+        step_run(
+            rights_request_id=rights_request_id,
+            name="apply",
+            run=lambda: rectification_apply(rights_request_id=rights_request_id),
+        )
+    except DomainError:
+        return  # recorded on the step, shown in the queue with a Retry button
     rectification_request_settle(rights_request_id=rights_request_id)
 
 

@@ -40,12 +40,13 @@ def recipient_notice(request: HttpRequest, token: str) -> HttpResponse:
     from dsr_requests.forms import RecipientNoticeAnswerForm, errors_from
     from subjects.datamap import datamap
 
+    closed = "dsr_requests/recipient_notice_closed.html"
     try:
         notice = notices.recipient_notice_for_token(token=token)
     except notices.NoticeLinkExpired:
-        return render(request, "dsr_requests/recipient_notice_closed.html", {"expired": True}, status=410)
+        return render(request, closed, {"expired": True}, status=410)
     except notices.NoticeAnsweredAlready:
-        return render(request, "dsr_requests/recipient_notice_closed.html", {"answered": True}, status=409)
+        return render(request, closed, {"answered": True}, status=409)
     except notices.NoticeLinkInvalid as error:
         raise Http404 from error
     form = RecipientNoticeAnswerForm(request.POST or None, request.FILES or None)
@@ -58,20 +59,14 @@ def recipient_notice(request: HttpRequest, token: str) -> HttpResponse:
                 upload=form.cleaned_data.get("file"),
             )
         except notices.NoticeAnsweredAlready:
-            return render(
-                request, "dsr_requests/recipient_notice_closed.html", {"answered": True}, status=409
-            )
+            return render(request, closed, {"answered": True}, status=409)
         except notices.NoticeLinkExpired:
-            return render(
-                request, "dsr_requests/recipient_notice_closed.html", {"expired": True}, status=410
-            )
+            return render(request, closed, {"expired": True}, status=410)
         except notices.NoticeAnswerInvalid as error:
             errors_from(form, error)
         else:
             return render(request, "dsr_requests/recipient_notice_done.html", {"notice": notice})
-    categories = [
-        datamap.category(key).label for key in notice.categories if datamap.category(key)
-    ]
+    categories = [datamap.category(key).label for key in notice.categories if datamap.category(key)]
     return render(
         request,
         "dsr_requests/recipient_notice.html",

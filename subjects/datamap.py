@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
@@ -263,8 +264,8 @@ class Category:
                 continue
             try:
                 model_field = self.model._meta.get_field(export_field.name)
-            except Exception:  # noqa: BLE001 (a label-only export field)
-                continue
+            except FieldDoesNotExist:
+                continue  # a label-only export field
             if (
                 not getattr(model_field, "concrete", False)
                 or model_field.is_relation
