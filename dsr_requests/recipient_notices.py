@@ -43,6 +43,7 @@ from dsr_requests.workflow import OPEN_STATES
 from subjects.datamap import datamap
 from subjects.models import Recipient
 from subjects.services import subject_hash
+from velux_privacy.calendar import local_date, start_of_day
 from velux_privacy.mail import email_build
 from velux_privacy.models import User
 
@@ -445,8 +446,15 @@ def recipient_notices_follow_up(*, now: datetime | None = None) -> FollowUp:
     Each is claimed by a conditional update, so a rerun (or a second worker) does nothing
     twice, and audited on its request."""
     now = now or timezone.now()
-    remind_before = now - timedelta(days=settings.RECIPIENT_NOTICE_REMINDER_DAYS)
-    escalate_before = now - timedelta(days=settings.RECIPIENT_NOTICE_ESCALATION_DAYS)
+    # Counted in Brussels days: an e-mail of 09:15 on day 0 is reminded at the run of day 5,
+    # whatever the minutes.
+    today = local_date(now)
+    remind_before = start_of_day(
+        today - timedelta(days=settings.RECIPIENT_NOTICE_REMINDER_DAYS - 1)
+    )
+    escalate_before = start_of_day(
+        today - timedelta(days=settings.RECIPIENT_NOTICE_ESCALATION_DAYS - 1)
+    )
     unanswered = RecipientNotice.objects.filter(
         answered_at__isnull=True,
         rights_request__state__in=sorted(OPEN_STATES),
@@ -455,7 +463,7 @@ def recipient_notices_follow_up(*, now: datetime | None = None) -> FollowUp:
     reminded = escalated = 0
     for pk, sent_at in (
         unanswered.exclude(contact_email="")
-        .filter(Q(sent_at__lte=remind_before))
+        .filter(Q(sent_at__lt=remind_before))
         .values_list("pk", "sent_at")
     ):
         with transaction.atomic():
@@ -475,7 +483,7 @@ def recipient_notices_follow_up(*, now: datetime | None = None) -> FollowUp:
             _send_on_commit(pk)
             reminded += 1
     for pk in unanswered.filter(
-        escalated_at__isnull=True, created_at__lte=escalate_before
+        escalated_at__isnull=True, created_at__lt=escalate_before
     ).values_list("pk", flat=True):
         with transaction.atomic():
             claimed = RecipientNotice.objects.filter(pk=pk, escalated_at__isnull=True).update(

@@ -185,7 +185,8 @@ def test_an_erasure_kept_back_by_an_open_order_completes_when_the_order_closes(
 
     assert rights_request.state == State.COMPLETED
     assert not Order.objects.filter(subject=subject).exists()
-    assert mail.outbox and rights_request.reference in mail.outbox[-1].subject
+    assert mail.outbox
+    assert rights_request.reference in mail.outbox[-1].subject
     # The next re-check, the request closed, erases what it kept: the person is gone.
     with django_capture_on_commit_callbacks(execute=True):
         erasures_pending_finish(now=NOW + dt.timedelta(days=3))
@@ -211,7 +212,8 @@ def test_recipients_of_the_erased_categories_get_notices_and_the_request_waits_f
     assert rights_request.state == State.IN_PROGRESS
     sent = [m for m in mail.outbox if m.to == ["privacy@mailing.example"]]
     assert len(sent) == 1
-    assert subject.email in sent[0].body and "/recipient-notice/" in sent[0].body
+    assert subject.email in sent[0].body
+    assert "/recipient-notice/" in sent[0].body
     assert notices["Survey Panel BV"].contact_email == ""  # staff tick it off
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -239,9 +241,7 @@ def test_a_recipient_taking_data_only_with_consent_is_told_only_if_the_person_co
     assert rights_request.state == State.COMPLETED
 
 
-def test_the_request_page_shows_the_preview_before_complete(
-    erasure_request, dpo, recipients
-):
+def test_the_request_page_shows_the_preview_before_complete(erasure_request, dpo, recipients):
     from tests.staff import staff_client_for
 
     subject = DataSubjectFactory()
