@@ -22,6 +22,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +88,31 @@ def rectification_items_propose(
         raise RectificationInvalid(code="subject_not_linked")
     if not items:
         raise RectificationInvalid(code="nothing_proposed")
+    with translation.override(rights_request.language):
+        rows = _items_check(rights_request, items)
+    made = []
+    for category_key, field_name, object_id, current, value in rows:
+        item, _created = RectificationItem.objects.update_or_create(
+            rights_request=rights_request,
+            category=category_key,
+            field=field_name,
+            defaults={
+                "object_id": object_id,
+                "current_value": current,
+                "proposed_value": value,
+                "decision": "",
+                "reason": "",
+                "decided_by": None,
+                "decided_at": None,
+            },
+        )
+        made.append(item)
+    return made
+
+
+def _items_check(
+    rights_request: RightsRequest, items: Sequence[tuple[str, str, str]]
+) -> list[tuple[str, str, int, str, str]]:
     errors: dict[str, list] = {}
     rows: list[tuple[str, str, int, str, str]] = []
     for category_key, field_name, value in items:
@@ -120,24 +146,7 @@ def rectification_items_propose(
         rows.append((category_key, field_name, instance.pk, current, str(value)))
     if errors:
         raise RectificationInvalid(code="rectification_invalid", fields=errors)
-    made = []
-    for category_key, field_name, object_id, current, value in rows:
-        item, _created = RectificationItem.objects.update_or_create(
-            rights_request=rights_request,
-            category=category_key,
-            field=field_name,
-            defaults={
-                "object_id": object_id,
-                "current_value": current,
-                "proposed_value": value,
-                "decision": "",
-                "reason": "",
-                "decided_by": None,
-                "decided_at": None,
-            },
-        )
-        made.append(item)
-    return made
+    return rows
 
 
 @transaction.atomic
@@ -280,7 +289,7 @@ def _field_label(category_key: str, field_name: str) -> str:
         return field_name
     for export_field in category.fields:
         if export_field.name == field_name:
-            return str(export_field.label)
+            return capfirst(str(export_field.label))
     return field_name
 
 

@@ -938,12 +938,12 @@ def rectification_field_check(*, category_key: str, field: str) -> Category:
     rectifiable field of it (`Category.rectifiable_fields`)."""
     category = datamap.category(category_key)
     if category is None:
-        raise RectificationRefused(code="unknown_category")
-    if field not in {f.name for f in category.rectifiable_fields()}:
         raise RectificationRefused(
-            code="field_not_rectifiable",
-            fields={field: [_("This field cannot be corrected through a request.")]},
+            _("VELUX does not hold this kind of data."), code="unknown_category"
         )
+    if field not in {f.name for f in category.rectifiable_fields()}:
+        message = _("This field cannot be corrected through a request.")
+        raise RectificationRefused(message, code="field_not_rectifiable", fields={field: [message]})
     return category
 
 

@@ -4,7 +4,38 @@ import django.db.models.deletion
 import django.utils.timezone
 import dsr_requests.models
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+# The roles read the notices and the proposed corrections (the services write them).
+NEW_MODELS = ("recipientnotice", "rectificationitem")
+ROLES = ("DPO", "Privacy agent", "Auditor")
+
+
+def roles_may_view(apps, schema_editor):
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    view = Permission.objects.filter(
+        content_type__app_label="dsr_requests",
+        codename__in=[f"view_{model}" for model in NEW_MODELS],
+    )
+    for group in Group.objects.filter(name__in=ROLES):
+        group.permissions.add(*view)
+
+
+def roles_may_not_view(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    view = Permission.objects.filter(
+        content_type__app_label="dsr_requests",
+        codename__in=[f"view_{model}" for model in NEW_MODELS],
+    )
+    for group in Group.objects.filter(name__in=ROLES):
+        group.permissions.remove(*view)
 
 
 class Migration(migrations.Migration):
@@ -75,4 +106,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('rights_request', 'category', 'field'), name='dsr_rectification_once')],
             },
         ),
+        migrations.RunPython(roles_may_view, roles_may_not_view),
     ]
