@@ -29,6 +29,7 @@ from subjects.services import subject_erasure_preview
 from tests.subjects.factories import (
     BrowsingEventFactory,
     DataSubjectFactory,
+    LegalHoldFactory,
     OrderFactory,
     SurveyResponseFactory,
 )
@@ -260,3 +261,36 @@ def test_the_request_page_shows_the_preview_before_complete(erasure_request, dpo
     assert "What “Complete” will erase" in content
     assert "an open order (§2.3)" in content
     assert BrowsingEvent.objects.count() == 2  # the preview changed nothing
+
+
+def test_a_legal_hold_stops_the_erasure_and_the_person_is_told_why(
+    erasure_request, dpo, django_capture_on_commit_callbacks
+):
+    Recipient.objects.update(is_active=False)
+    subject = DataSubjectFactory()
+    BrowsingEventFactory(subject=subject)
+    LegalHoldFactory(subject=subject, released_at=None)
+    rights_request = _complete(
+        erasure_request(subject, language="en"), dpo, django_capture_on_commit_callbacks
+    )
+
+    # A legal hold does not end by itself: the request is answered, the erasure stays pending.
+    assert rights_request.state == State.COMPLETED
+    assert BrowsingEvent.objects.count() == 1
+    assert "a legal hold (§2.8)" in rights_request.outcome
+    assert not DeletionReceipt.objects.exists()
+    assert ErasurePending.objects.get(subject=subject).kept_for == ["legal_hold"]
+
+
+def test_the_file_of_an_answer_whose_notice_is_gone_is_swept(settings, time_machine):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from dsr_requests.tasks import recipient_notices_follow_up_task
+
+    path = default_storage.save("recipient_notices/2026/orphan.pdf", ContentFile(b"%PDF-1.4"))
+    time_machine.move_to(dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+    done = recipient_notices_follow_up_task()
+
+    assert done["files_deleted"] == 1
+    assert not default_storage.exists(path)
