@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from dsr_requests.exceptions import RightsRequestError
 from dsr_requests.models import AuditAction, RecipientNotice, RightsRequest
 from dsr_requests.recipient_notices import (
     _audit,
@@ -36,7 +37,7 @@ from dsr_requests.recipient_notices import (
     recipient_notices_ensure,
     recipient_notices_open,
 )
-from dsr_requests.workflow import Kind, State
+from dsr_requests.workflow import HOLDING_KINDS, OPEN_STATES, Kind, State
 from subjects.datamap import KeepReason, datamap
 from subjects.models import DeletionReceipt, ErasurePending, Purpose
 from subjects.services import (
@@ -98,6 +99,20 @@ def erasure_erase(*, rights_request_id: int, now: datetime | None = None) -> dic
         from dsr_requests.exceptions import TransitionRefused
 
         raise TransitionRefused(code="not_in_progress")
+    if (
+        rights_request.subject_id is not None
+        and RightsRequest.objects.filter(
+            subject_id=rights_request.subject_id,
+            kind__in=sorted(HOLDING_KINDS),
+            state__in=sorted(OPEN_STATES),
+        )
+        .exclude(pk=rights_request.pk)
+        .exists()
+    ):
+        # The hold passed over is this request's own: an open access or portability request
+        # of the person is answered first, from the data as it was (EDPB 01/2022 §2.3.3).
+        # The step fails with this code; staff retry once that request is answered.
+        raise RightsRequestError(code="access_request_open")
     if rights_request.subject_id is None:
         summary = {"categories": {}, "subject_deleted": False, "held_by": []}
     else:

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from dsr_requests.erasure import OWN_HOLDS, erasure_execute, erasure_preview_build
 from dsr_requests.models import AuditAction, ExecutionStep, RecipientNotice, RightsRequest
 from dsr_requests.recipient_notices import recipient_notice_tick_off
-from dsr_requests.services import rights_request_complete
+from dsr_requests.services import execution_retry, rights_request_complete
 from dsr_requests.workflow import Kind, State
 from retention.services import erasures_pending_finish
 from subjects.datamap import datamap
@@ -294,3 +294,26 @@ def test_the_file_of_an_answer_whose_notice_is_gone_is_swept(settings, time_mach
 
     assert done["files_deleted"] == 1
     assert not default_storage.exists(path)
+
+
+def test_an_open_access_request_of_the_person_is_answered_before_the_erasure(
+    erasure_request, received, dpo, django_capture_on_commit_callbacks
+):
+    Recipient.objects.update(is_active=False)
+    subject = DataSubjectFactory()
+    BrowsingEventFactory(subject=subject)
+    access = received(NOW - dt.timedelta(days=3), kind=Kind.ACCESS, email=subject.email)
+    rights_request = _complete(erasure_request(subject), dpo, django_capture_on_commit_callbacks)
+
+    step = ExecutionStep.objects.get(rights_request=rights_request, name="erase")
+    assert step.status == ExecutionStep.Status.FAILED
+    assert "access_request_open" in step.error
+    assert BrowsingEvent.objects.count() == 1
+    assert not DeletionReceipt.objects.exists()
+
+    RightsRequest.objects.filter(pk=access.pk).update(state=State.COMPLETED)
+    with django_capture_on_commit_callbacks(execute=True):
+        execution_retry(rights_request=rights_request, actor=dpo)
+    rights_request.refresh_from_db()
+    assert rights_request.state == State.COMPLETED
+    assert BrowsingEvent.objects.count() == 0
