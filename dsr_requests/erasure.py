@@ -361,10 +361,10 @@ def erasure_outcome_text(*, rights_request: RightsRequest, now: datetime | None 
                     lines.append(
                         "- "
                         + ngettext(
-                            "%(category)s: %(count)s item kept without your name and contact "
-                            "details, for %(reasons)s. %(retention)s",
-                            "%(category)s: %(count)s items kept without your name and contact "
-                            "details, for %(reasons)s. %(retention)s",
+                            "%(category)s: %(count)s item partly erased, the rest kept for "
+                            "%(reasons)s. %(retention)s",
+                            "%(category)s: %(count)s items partly erased, the rest kept for "
+                            "%(reasons)s. %(retention)s",
                             counts["anonymised"],
                         )
                         % {

@@ -133,3 +133,25 @@ def test_staff_see_the_notices_on_the_request_page_and_tick_one_off(
     expect(page.locator("ul.messagelist")).to_contain_text("The notice is ticked off.")
     expect(page.locator("h1 .request-state")).to_have_text("completed")
     _shoot(page, "request-recipient-notices-done")
+
+
+def test_staff_read_the_erasure_preview_before_they_complete(live_server, page, transactional_db):
+    from subjects.models import Order
+    from tests.subjects.factories import BrowsingEventFactory, OrderFactory
+
+    dpo = staff_in(roles.DPO, email="dpo@velux.example")
+    rights_request = RightsRequestFactory(kind=Kind.ERASURE, assignee=dpo, language="en")
+    BrowsingEventFactory.create_batch(3, subject=rights_request.subject)
+    OrderFactory(subject=rights_request.subject, status=Order.Status.OPEN)
+    staff_sign_in(
+        page,
+        start_url=f"{live_server.url}/admin/dsr_requests/rightsrequest/{rights_request.pk}/change/",
+        email=dpo.email,
+        password=PASSWORD,
+        secret=totp_enrol(dpo),
+    )
+    preview = page.locator("section.request-erasure-preview")
+    expect(preview).to_contain_text("What “Complete” will erase")
+    expect(preview).to_contain_text("an open order (§2.3)")
+    _shoot(page, "request-erasure-preview")
+    assert page.csp_violations == []
