@@ -482,6 +482,14 @@ class AuditAction(models.TextChoices):
     EXPORT_RELEASED = "export_released", _("export released to the person")
     EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
     EXPORT_EXPIRED = "export_expired", _("export file deleted after its expiry")
+    ERASURE_EXECUTED = "erasure_executed", _("personal data erased")
+    ERASURE_WAITING = "erasure_waiting", _("erasure waits for a reason to end")
+    RECIPIENT_NOTIFIED = "recipient_notified", _("recipient informed (Art. 19)")
+    RECIPIENT_REMINDED = "recipient_reminded", _("recipient reminded")
+    RECIPIENT_ESCALATED = "recipient_escalated", _("recipient notice escalated to the DPO")
+    RECIPIENT_ANSWERED = "recipient_answered", _("recipient answered")
+    CORRECTION_DECIDED = "correction_decided", _("correction decided")
+    CORRECTIONS_APPLIED = "corrections_applied", _("corrections applied")
 
 
 class AuditEvent(AppendOnlyModel):
@@ -746,3 +754,141 @@ class ExportWithholding(models.Model):
 
     def __str__(self) -> str:
         return f"Withholding #{self.pk}"
+
+
+def recipient_notice_upload_to(instance: RecipientNotice, filename: str) -> str:
+    """A random name under the year, outside the request documents' folder (their sweep
+    keeps only the files of request attachments)."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"recipient_notices/{timezone.now():%Y}/{secrets.token_hex(16)}.{suffix}"
+
+
+class RecipientNotice(models.Model):
+    """GDPR Art. 19: one recipient of the register that received categories an erasure (or a
+    rectification) touched, told of it. Staff tick it off with a note, or the recipient's
+    privacy contact answers on a small form reached by a signed, expiring link
+    (dsr_requests.recipient_notices). Each answer is an audit event; the request completes
+    when all its notices are answered."""
+
+    class Reason(models.TextChoices):
+        ERASURE = "erasure", _("erasure")
+        RECTIFICATION = "rectification", _("rectification")
+
+    class Answer(models.TextChoices):
+        ERASED = "erased", _("erased (or corrected) as asked")
+        NONE_HELD = "none_held", _("no data on the person held")
+        COULD_NOT = "could_not", _("could not do it")
+
+    class AnsweredVia(models.TextChoices):
+        STAFF = "staff", _("ticked off by staff")
+        FORM = "form", _("the recipient's form")
+
+    rights_request = models.ForeignKey(
+        RightsRequest, on_delete=models.CASCADE, related_name="recipient_notices"
+    )
+    recipient = models.ForeignKey(
+        "subjects.Recipient",
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="notices",
+    )
+    reason = models.CharField(_("about"), max_length=16, choices=Reason.choices)
+    # The data map's category keys the recipient received and the erasure touched.
+    categories = models.JSONField(_("categories"), default=list)
+    # Where it was e-mailed (the recipient's privacy contact when it was made), else blank:
+    # staff tick it off.
+    contact_email = models.EmailField(_("sent to"), blank=True)
+    # The signed link names the notice and this nonce; cleared once answered.
+    link_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created on"), default=timezone.now)
+    sent_at = models.DateTimeField(_("last sent on"), null=True, blank=True)
+    reminders = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    escalated_at = models.DateTimeField(_("escalated to the DPO on"), null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=12, choices=Answer.choices, blank=True)
+    answered_via = models.CharField(
+        _("answered through"), max_length=8, choices=AnsweredVia.choices, blank=True
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ticked off by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    file = models.FileField(
+        _("file"), upload_to=recipient_notice_upload_to, max_length=200, blank=True
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    file_type = models.CharField(_("file type"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("recipient notice (Art. 19)")
+        verbose_name_plural = _("recipient notices (Art. 19)")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rights_request", "recipient", "reason"],
+                name="dsr_notice_one_per_recipient",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(answered_at__isnull=True),
+                name="dsr_notice_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Recipient notice #{self.pk}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+
+class RectificationItem(models.Model):
+    """GDPR Art. 16: one value the person proposes for one field of a category of the data
+    map, with what VELUX held when it was proposed, and staff's decision and its reason."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    rights_request = models.ForeignKey(
+        RightsRequest, on_delete=models.CASCADE, related_name="rectification_items"
+    )
+    category = models.CharField(_("category"), max_length=64)
+    field = models.CharField(_("field"), max_length=64)
+    # The row the value is on (the person's one row of the category when proposed).
+    object_id = models.BigIntegerField(_("row"))
+    current_value = models.TextField(_("value held"), blank=True)
+    proposed_value = models.TextField(_("value proposed"), blank=True)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proposed correction")
+        verbose_name_plural = _("proposed corrections")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rights_request", "category", "field"], name="dsr_rectification_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposed correction #{self.pk}"

@@ -18,6 +18,8 @@ from dsr_requests.models import (
     ExecutionStep,
     ExportWithholding,
     NotificationSend,
+    RecipientNotice,
+    RectificationItem,
     RequestAttachment,
     RequestExport,
     RequestMessage,
@@ -172,6 +174,58 @@ datamap.register(
     subject_path="rights_request__subject",
     match_email="rights_request__email",
     fields=[("rights_request__reference", _("request")), "category", "reason", "withheld_at"],
+    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+)
+# Art. 19 notices to recipients and the proposed corrections: what a recipient answered (a
+# note, a file) and the values proposed may name the person. Kept while the request is open;
+# deleted when it is closed and erased: the audit trail keeps, in codes, who was told and
+# what they answered, and what was decided.
+datamap.register(
+    RecipientNotice,
+    key="rights_request_recipient_notices",
+    retention=_(
+        "While the request is being handled; deleted when it is closed and erased (the audit "
+        "trail keeps which recipients were told and what they answered)."
+    ),
+    source=_("Made by us, and answered by the recipients we told of your request."),
+    purposes=PURPOSES,
+    subject_path="rights_request__subject",
+    match_email="rights_request__email",
+    # The file itself is deleted by the daily sweep once its row is gone (tasks.py).
+    fields=[
+        ("rights_request__reference", _("request")),
+        ("recipient__name", _("recipient")),
+        "reason",
+        "categories",
+        "answer",
+        "note",
+        "file_name",
+        "answered_at",
+    ],
+    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+)
+datamap.register(
+    RectificationItem,
+    key="rights_request_corrections",
+    retention=_(
+        "While the request is being handled; deleted when it is closed and erased (the audit "
+        "trail keeps what was decided)."
+    ),
+    source=_("From you, when you asked for the correction, and our decision."),
+    purposes=PURPOSES,
+    subject_path="rights_request__subject",
+    match_email="rights_request__email",
+    fields=[
+        ("rights_request__reference", _("request")),
+        "category",
+        "field",
+        "current_value",
+        "proposed_value",
+        "decision",
+        "reason",
+        "decided_at",
+    ],
+    provided=["proposed_value"],
     keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
 

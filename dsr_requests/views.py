@@ -6,7 +6,7 @@ e-mail it sends links here. A GET only shows the request and a button (mail scan
 links: a GET must never confirm); the POST confirms.
 """
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -54,3 +54,48 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def recipient_notice(request: HttpRequest, token: str) -> HttpResponse:
+    """GDPR Art. 19: the recipient's answer to a notice, from the e-mailed link (no account).
+    A tampered or unknown link is a 404, an expired one a page that says so (410), a notice
+    answered already a page that says so (409): none of them changes anything."""
+    from dsr_requests import recipient_notices as notices
+    from dsr_requests.forms import RecipientNoticeAnswerForm, errors_from
+    from subjects.datamap import datamap
+
+    closed = "dsr_requests/recipient_notice_closed.html"
+    try:
+        notice = notices.recipient_notice_for_token(token=token)
+    except notices.NoticeLinkExpired:
+        return render(request, closed, {"expired": True}, status=410)
+    except notices.NoticeAnsweredAlready:
+        return render(request, closed, {"answered": True}, status=409)
+    except notices.NoticeLinkInvalid as error:
+        raise Http404 from error
+    form = RecipientNoticeAnswerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notices.recipient_notice_answer(
+                token=token,
+                answer=form.cleaned_data["answer"],
+                note=form.cleaned_data["note"],
+                upload=form.cleaned_data.get("file"),
+            )
+        except notices.NoticeAnsweredAlready:
+            return render(request, closed, {"answered": True}, status=409)
+        except notices.NoticeLinkExpired:
+            return render(request, closed, {"expired": True}, status=410)
+        except notices.NoticeAnswerInvalid as error:
+            errors_from(form, error)
+        else:
+            return render(request, "dsr_requests/recipient_notice_done.html", {"notice": notice})
+    categories = [datamap.category(key).label for key in notice.categories if datamap.category(key)]
+    return render(
+        request,
+        "dsr_requests/recipient_notice.html",
+        {"notice": notice, "form": form, "categories": categories},
+        status=400 if form.errors else 200,
+    )

@@ -351,6 +351,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=20),
         "options": {"queue": "retention"},
     },
+    # GDPR Art. 19: recipients not answering a notice are reminded every 5 days; at 14 days
+    # the notice goes to the DPO. Files of answers whose notice is gone are deleted.
+    "recipient-notices-follow-up": {
+        "task": "dsr_requests.tasks.recipient_notices_follow_up_task",
+        "schedule": crontab(hour=9, minute=15),
+        "options": {"queue": "retention"},
+    },
     # Documents of requests erased through the data map (set-based, no file deletion there).
     "rights-requests-sweep-files": {
         "task": "dsr_requests.tasks.attachment_files_sweep_task",
@@ -411,6 +418,13 @@ RIGHTS_REQUEST_ATTACHMENT_MAX_MB = _env_int("RIGHTS_REQUEST_ATTACHMENT_MAX_MB", 
 # How long the download link of an access or portability export works once released; the
 # file is deleted after that (dsr_requests.tasks.exports_expire_task).
 EXPORT_LINK_DAYS = _env_int("EXPORT_LINK_DAYS", 7)
+# GDPR Art. 19 notices to recipients (dsr_requests.recipient_notices): how long the link in
+# the e-mail to a recipient's privacy contact is valid, reminders, escalation to the DPO, and
+# the largest file a recipient may attach to the answer.
+RECIPIENT_NOTICE_LINK_DAYS = _env_int("RECIPIENT_NOTICE_LINK_DAYS", 30)
+RECIPIENT_NOTICE_REMINDER_DAYS = _env_int("RECIPIENT_NOTICE_REMINDER_DAYS", 5)
+RECIPIENT_NOTICE_ESCALATION_DAYS = _env_int("RECIPIENT_NOTICE_ESCALATION_DAYS", 14)
+RECIPIENT_NOTICE_FILE_MAX_MB = _env_int("RECIPIENT_NOTICE_FILE_MAX_MB", 5)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
