@@ -28,8 +28,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from dsr_requests import execution, roles, services
 from dsr_requests import forms as request_forms
-from dsr_requests import roles, services
 from dsr_requests.admin_exports import export_review_url, export_urls
 from dsr_requests.models import (
     AuditEvent,
@@ -395,6 +395,7 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
         if name == "complete":
             allowed = request_allows(rights_request, Action.START) or (
                 request_allows(rights_request, Action.COMPLETE)
+                and _done_by_hand_possible(rights_request)
             )
         elif name == "merge":
             allowed = rights_request.duplicate_of_id is not None and request_allows(
@@ -405,6 +406,18 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
         if allowed:
             found.append(step)
     return found
+
+
+def _done_by_hand_possible(rights_request: RightsRequest) -> bool:
+    """ "Mark as done" on a request in progress: when no executor does its kind's work, or
+    when a step of the execution failed and staff finish by hand. Otherwise the execution
+    completes the request itself (an export only once staff released it): a button here
+    would skip the review and the person's download link."""
+    if rights_request.state != State.IN_PROGRESS:
+        return True
+    if execution.executor_for(rights_request.kind) is None:
+        return True
+    return rights_request.steps.filter(status=ExecutionStep.Status.FAILED).exists()
 
 
 def _step_form_class(step: Step, rights_request: RightsRequest):
