@@ -1152,19 +1152,34 @@ def _duplicate_link(rights_request: RightsRequest, now: datetime) -> None:
     """Link a second open request of the same kind for the same person to the first, for
     staff to see (and merge): never refused, never dropped (a duplicate that blocked
     verification would let a stranger lock the person out)."""
-    first = (
-        RightsRequest.objects.filter(
-            subject=rights_request.subject, kind=rights_request.kind, state__in=OPEN_STATES
-        )
-        .exclude(pk=rights_request.pk)
-        .filter(
-            Q(received_at__lt=rights_request.received_at)
-            | Q(received_at=rights_request.received_at, pk__lt=rights_request.pk)
-        )
-        .order_by("received_at", "pk")
-        .first()
+    same = RightsRequest.objects.filter(
+        subject=rights_request.subject, kind=rights_request.kind, state__in=OPEN_STATES
+    ).exclude(pk=rights_request.pk)
+    earlier = Q(received_at__lt=rights_request.received_at) | Q(
+        received_at=rights_request.received_at, pk__lt=rights_request.pk
     )
-    if first is None or rights_request.duplicate_of_id == first.pk:
+    first = same.filter(earlier).order_by("received_at", "pk").first()
+    if first is None:
+        # Received first but verified after them (a letter entered late, a confirmation
+        # link followed late): the open requests received since repeat this one.
+        later = same.exclude(earlier).filter(duplicate_of__isnull=True)
+        for repeat in later.select_for_update().order_by("received_at", "pk"):
+            repeat.duplicate_of = rights_request
+            repeat.save(update_fields=["duplicate_of"])
+            _audit(
+                repeat,
+                AuditAction.DUPLICATE_LINKED,
+                None,
+                repeat.state,
+                now=now,
+                details={
+                    "duplicate_of": rights_request.pk,
+                    "duplicate_of_reference": rights_request.reference,
+                },
+                actor_kind=AuditEvent.ActorKind.SYSTEM,
+            )
+        return
+    if rights_request.duplicate_of_id == first.pk:
         return
     rights_request.duplicate_of = first
     _audit(
