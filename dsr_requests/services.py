@@ -711,6 +711,14 @@ def rights_request_merge(
     closed as merged, what it asked is added to the other as a note, and the person is told
     that both are answered together, by the other's due date."""
     now = now or timezone.now()
+    # Both requests locked at once, in one order: two staff merging two requests into each
+    # other would otherwise each hold one lock and wait for the other (a deadlock).
+    list(
+        RightsRequest.objects.select_for_update()
+        .filter(pk__in=[rights_request.pk, into.pk])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     rights_request = _lock(rights_request, Action.MERGE, actor)
     target = RightsRequest.objects.select_for_update().get(pk=into.pk)
     if (
@@ -1248,8 +1256,10 @@ def _pause_end(
 
 
 def _pause_close_silently(rights_request: RightsRequest, now: datetime) -> None:
-    """A request closed while waiting for the person: its pause ends with it."""
-    rights_request.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+    """A request closed while waiting for the person: its pause ends with it, and the due
+    date counts it (the closed request is the proof it was answered on time)."""
+    if rights_request.pauses.filter(ended_at__isnull=True).update(ended_at=now):
+        _due_on_refresh(rights_request, now)
 
 
 def _due_on_refresh(rights_request: RightsRequest, now: datetime) -> None:
