@@ -24,8 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -883,10 +885,13 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     notification = NotificationSend.objects.select_related("rights_request", "message").get(
         pk=notification_id
     )
-    message = notification_email_build(notification=notification)
+    # Every failure is recorded, for the queue to show and staff to send again: the mail
+    # server's or the network's (TRANSIENT_SEND_ERRORS, worth the retries) and any other (a
+    # bad header), which would otherwise leave the e-mail "sending" for ever and its
+    # message, which may quote the address, in the worker's log.
     try:
-        message.send()
-    except TRANSIENT_SEND_ERRORS as error:
+        notification_email_build(notification=notification).send()
+    except Exception as error:
         NotificationSend.objects.filter(pk=notification_id).update(
             status=NotificationSend.Status.FAILED, last_error=type(error).__name__[:100]
         )
@@ -1392,8 +1397,10 @@ def _intake_clean(**raw: str) -> dict[str, Any]:
         errors["channel"] = [_("Choose how the request reached VELUX.")]
     if cleaned["purpose"] and cleaned["purpose"] not in PurposeCode.values:
         errors["purpose"] = [_("Choose a purpose from the list.")]
-    if not cleaned["email"] or "@" not in cleaned["email"]:
+    if not _is_email(cleaned["email"]):
         errors["email"] = [_("Enter the e-mail address the request concerns.")]
+    if cleaned["representative_email"] and not _is_email(cleaned["representative_email"]):
+        errors["representative_email"] = [_("Enter the representative's e-mail address.")]
     if cleaned["kind"] == Kind.COMPLAINT and not cleaned["name"]:
         errors["name"] = [_("A complaint needs the complainant's name.")]
     if cleaned["representative_name"] and not cleaned["representative_email"]:
@@ -1408,3 +1415,13 @@ def _intake_clean(**raw: str) -> dict[str, Any]:
     if errors:
         raise IntakeInvalid(fields=errors, code="intake_invalid")
     return cleaned
+
+
+def _is_email(value: str) -> bool:
+    """An address the e-mails can go to: one address, no line breaks (a header injection
+    would otherwise reach the mail server and its error the logs)."""
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True

@@ -6,7 +6,10 @@ import datetime as dt
 import pytest
 
 from dsr_requests import services
-from dsr_requests.models import AuditAction, AuditEvent, RightsRequest
+from dsr_requests.exceptions import IntakeInvalid
+from dsr_requests.models import AuditAction, AuditEvent, NotificationSend, RightsRequest
+from dsr_requests.selectors import rights_request_queue
+from dsr_requests.workflow import Kind
 from tests.staff import staff_client_for
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +68,53 @@ def test_a_request_address_that_is_no_id_is_not_found_not_a_server_error(dpo, pa
     response = client.get(f"/admin/dsr_requests/rightsrequest/{path}")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "lotte@example.com\nBcc: spy@evil.example"),
+        ("email", "lotte@example.com, spy@evil.example"),
+        ("email", "@"),
+        ("representative_email", "advocaat@example.com\r\nBcc: spy@evil.example"),
+    ],
+)
+def test_an_address_that_is_not_one_address_is_refused_at_intake(field, value):
+    """The services are the privacy centre's and the API's way in (issue 8); intake checked
+    only that the address had an "@". An address with a line break was stored, and its
+    acknowledgement died in the worker with BadHeaderError, whose message quotes it."""
+    fields = {"email": "lotte@example.com", field: value}
+    if field == "representative_email":
+        fields["representative_name"] = "Mr. Janssens"
+
+    with pytest.raises(IntakeInvalid) as refused:
+        services.rights_request_submit(kind=Kind.ACCESS, language="nl", **fields)
+
+    assert field in refused.value.fields
+    assert not RightsRequest.objects.exists()
+
+
+def test_an_e_mail_that_fails_for_any_reason_shows_as_failed_and_logs_no_address(
+    received, dpo, monkeypatch, caplog
+):
+    """Only mail-server and network errors were caught: any other error while building or
+    sending (a bad header, a template) left the e-mail "sending" for ever (never shown as
+    failed in the queue, never offered to send again) and went to the worker's log with its
+    message, which may quote the address."""
+    rights_request = received(NOW)
+    notification = NotificationSend.objects.create(
+        rights_request=rights_request, kind=NotificationSend.Kind.COMPLETION
+    )
+
+    def refuse(message, *args, **kwargs):
+        raise ValueError(f"cannot send to {message.to[0]}")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+
+    outcome = services.notification_send(notification_id=notification.pk)
+
+    notification.refresh_from_db()
+    assert outcome == services.SendOutcome.FAILED
+    assert (notification.status, notification.last_error) == ("failed", "ValueError")
+    assert rights_request_queue(viewer=dpo).get(pk=rights_request.pk).email_failed is True
+    assert rights_request.email not in caplog.text
