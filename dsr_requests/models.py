@@ -70,13 +70,19 @@ def due_on_compute(
     Brussels date of receipt, plus the extension's months, plus the days the clock was paused
     (a pause still open counts until `today`), moved to the next working day.
 
+    A pause counts only when VELUX asked while the clock still ran (EDPB §159: asked "without
+    undue delay"): a question sent after the time limit ran out suspends nothing, or asking
+    would turn a late request into one on time.
+
     The one derivation of the due date from the clock's facts (`RightsRequest.due_on`).
     """
-    return legal_deadline(
-        received_on,
-        1 + extension_months,
-        paused_days=paused_days_count(pauses=pauses, today=today),
-    )
+    months = 1 + extension_months
+    paused = 0
+    for started, ended in sorted(pauses, key=lambda pause: pause[0]):
+        if started > legal_deadline(received_on, months, paused_days=paused):
+            continue
+        paused += paused_days_count(pauses=[(started, ended)], today=today)
+    return legal_deadline(received_on, months, paused_days=paused)
 
 
 def paused_days_count(*, pauses: Iterable[tuple[date, date | None]], today: date) -> int:

@@ -69,3 +69,47 @@ def test_a_rejection_after_a_long_pause_counts_as_on_time_in_the_figures(
     figures = dashboard_figures(viewer=dpo, today=CLOSED.date())
     april = next(m for m in figures.months if m.month == dt.date(2027, 4, 1))
     assert (april.on_time, april.late) == (1, 0)
+
+
+def test_a_question_asked_after_the_deadline_suspends_nothing(received, dpo, time_machine):
+    """Received 1 March, due 1 April, nothing done; on 10 April (late) staff ask the person
+    something, the answer comes on 30 April. The 20 days were added to the clock as if it
+    had been stopped in time: the due date moved to 21 April, the request left the overdue
+    list while waiting, and an answer on 20 April counted as on time. EDPB §159 suspends the
+    clock only for information asked without undue delay, not once the time limit ran out."""
+    late = dt.datetime(2027, 4, 10, 9, 0, tzinfo=dt.UTC)
+    answered = dt.datetime(2027, 4, 30, 9, 0, tzinfo=dt.UTC)
+    time_machine.move_to(late, tick=False)
+    rights_request = received(RECEIVED)
+    assert rights_request.due_on == dt.date(2027, 4, 1)
+
+    asked = services.rights_request_ask(
+        rights_request=rights_request,
+        actor=dpo,
+        reason=RequestPause.Reason.CLARIFICATION,
+        message="Welke gegevens bedoelt u precies?",
+        now=late,
+    )
+    time_machine.move_to(answered, tick=False)
+    resumed = services.rights_request_resume(rights_request=asked, actor=dpo, now=answered)
+
+    assert resumed.due_on == dt.date(2027, 4, 1)
+    assert RightsRequest.objects.overdue(answered.date()).filter(pk=resumed.pk).exists()
+
+
+def test_a_question_asked_on_the_last_day_still_pauses_the_clock(received, dpo, time_machine):
+    """The boundary: asked on the due date itself, while the clock still runs."""
+    last_day = dt.datetime(2027, 4, 1, 9, 0, tzinfo=dt.UTC)
+    answered = dt.datetime(2027, 4, 6, 9, 0, tzinfo=dt.UTC)
+    time_machine.move_to(last_day, tick=False)
+    asked = services.rights_request_ask(
+        rights_request=received(RECEIVED),
+        actor=dpo,
+        reason=RequestPause.Reason.CLARIFICATION,
+        message="Welke gegevens bedoelt u precies?",
+        now=last_day,
+    )
+    time_machine.move_to(answered, tick=False)
+    resumed = services.rights_request_resume(rights_request=asked, actor=dpo, now=answered)
+
+    assert resumed.due_on == legal_deadline(dt.date(2027, 3, 1), paused_days=5)
