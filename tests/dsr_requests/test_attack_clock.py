@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 
 from dsr_requests import services
+from dsr_requests.exceptions import TransitionRefused
 from dsr_requests.models import RequestPause, RightsRequest
 from dsr_requests.selectors import dashboard_figures
+from tests.staff import staff_client_for
 from velux_privacy.calendar import legal_deadline
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +115,28 @@ def test_a_question_asked_on_the_last_day_still_pauses_the_clock(received, dpo, 
     resumed = services.rights_request_resume(rights_request=asked, actor=dpo, now=answered)
 
     assert resumed.due_on == legal_deadline(dt.date(2027, 3, 1), paused_days=5)
+
+
+def test_a_complaint_is_answered_within_one_month_without_extension(received, dpo):
+    """Policy §10: questions and complaints are answered "at the latest within one month";
+    only rights requests may be extended by two months (Art. 12(3)). The extension step was
+    offered, and accepted, on complaints too."""
+    complaint = received(RECEIVED, kind=RightsRequest.Kind.COMPLAINT)
+
+    with pytest.raises(TransitionRefused):
+        services.rights_request_extend(
+            rights_request=complaint, actor=dpo, months=2, reason="Veel werk.", now=ASKED
+        )
+
+    complaint.refresh_from_db()
+    assert (complaint.extension_months, complaint.due_on) == (0, dt.date(2027, 4, 1))
+    page = staff_client_for(dpo).get(f"/admin/dsr_requests/rightsrequest/{complaint.pk}/change/")
+    assert b"Extend the deadline" not in page.content
+
+
+def test_a_rights_request_may_still_be_extended(received, dpo):
+    extended = services.rights_request_extend(
+        rights_request=received(RECEIVED), actor=dpo, months=2, reason="Veel werk.", now=ASKED
+    )
+
+    assert extended.due_on == legal_deadline(dt.date(2027, 3, 1), 3)
