@@ -125,8 +125,8 @@ def action_allowed(
 ) -> bool:
     """Whether `action` may be taken on a request of `kind` in `state`. A complaint's month is
     never extended. "Complete" on a verified request starts the execution (START) for the
-    kinds that have one, and answers at once (COMPLETE) the others. An identity is verified once: a request waiting for a
-    clarification after that is not verified again."""
+    kinds that have one, and answers at once (COMPLETE) the others. An identity is verified
+    once: a request waiting for a clarification after that is not verified again."""
     if state not in TRANSITIONS[action].sources:
         return False
     if action in (Action.VERIFY, Action.CONFIRM) and identity_verified:
