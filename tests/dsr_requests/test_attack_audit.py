@@ -10,7 +10,7 @@ from tests.dsr_requests.factories import RightsRequestFactory
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("model", [AuditEvent, ConsentEvent])
 def test_an_append_only_table_refuses_truncate_in_sql(model):
     """TRUNCATE fires no row trigger: the UPDATE and DELETE triggers let one `TRUNCATE

@@ -12,6 +12,7 @@ from dsr_requests import roles, services
 from dsr_requests.models import RequestAttachment, RightsRequest
 from subjects.models import DataSubject
 from subjects.services import ErasureCause, subject_erase
+from tests.consent.conftest import consent_register  # noqa: F401 (a fixture)
 from tests.dsr_requests.factories import staff_in
 from tests.staff import totp_enrol
 from tests.subjects.test_services import MARK, _person_with_everything, _text_left_anywhere
@@ -21,6 +22,7 @@ CAUSE = ErasureCause(kind="rights_request", reference="R-ATTACK8")
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("consent_register")
 def test_an_erasure_of_a_person_with_everything_commits_on_postgresql(time_machine):
     """pytest-django runs each test in a transaction it rolls back, so PostgreSQL never checks
     the foreign keys Django makes DEFERRABLE INITIALLY DEFERRED: an erasure that deletes rows
