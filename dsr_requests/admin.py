@@ -124,7 +124,7 @@ class DueFilter(admin.SimpleListFilter):
             state=State.AWAITING_SUBJECT
         )
         if self.value() == "overdue":
-            return running.filter(due_on__lt=today)
+            return queryset.overdue(today)
         if self.value() == "week":
             return running.filter(due_on__gte=today, due_on__lte=week_end(today))
         if self.value() == "paused":

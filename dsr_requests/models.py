@@ -19,7 +19,8 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models.functions import Right
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Right, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +34,7 @@ from dsr_requests.workflow import (
 )
 from subjects.models import DataSubject, Language, PurposeCode
 from velux_privacy.appendonly import AppendOnlyModel, append_only_triggers
-from velux_privacy.calendar import legal_deadline, local_date
+from velux_privacy.calendar import BRUSSELS, legal_deadline, local_date
 
 # References: "VP-<year of receipt>-<6 characters>" of Crockford's base32 (no I, L, O, U:
 # nothing to misread on the phone). Not the id, not sequential: a reference tells nobody how
@@ -101,8 +102,19 @@ class RightsRequestQuerySet(models.QuerySet):
         return self.filter(state__in=OPEN_STATES)
 
     def overdue(self, today: date) -> RightsRequestQuerySet:
-        """Open and past the due date, the clock running (a paused clock is never late)."""
-        return self.open().exclude(state=State.AWAITING_SUBJECT).filter(due_on__lt=today)
+        """Open and past the due date, the clock running. A paused clock is not late, unless
+        the question went out after the time limit had run out: that pause suspends nothing
+        (`due_on_compute`), and the request stays late while it waits."""
+        paused_too_late = Exists(
+            RequestPause.objects.filter(rights_request=OuterRef("pk"), ended_at__isnull=True)
+            .annotate(day=TruncDate("started_at", tzinfo=BRUSSELS))
+            .filter(day__gt=OuterRef("due_on"))
+        )
+        return (
+            self.open()
+            .filter(due_on__lt=today)
+            .filter(~Q(state=State.AWAITING_SUBJECT) | paused_too_late)
+        )
 
 
 class RightsRequest(models.Model):

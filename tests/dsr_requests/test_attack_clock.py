@@ -140,3 +140,31 @@ def test_a_rights_request_may_still_be_extended(received, dpo):
     )
 
     assert extended.due_on == legal_deadline(dt.date(2027, 3, 1), 3)
+
+
+@pytest.mark.parametrize(
+    ("asked_on", "overdue"),
+    [(dt.date(2027, 4, 10), True), (dt.date(2027, 4, 1), False)],
+    ids=["asked-after-the-deadline", "asked-on-the-last-day"],
+)
+def test_a_request_paused_after_its_deadline_stays_on_the_overdue_list(
+    received, dpo, time_machine, asked_on, overdue
+):
+    """The overdue list left out every paused request: one whose question went out after the
+    deadline disappeared from it while waiting, though its pause suspends nothing."""
+    asked = dt.datetime.combine(asked_on, dt.time(9), tzinfo=dt.UTC)
+    time_machine.move_to(asked, tick=False)
+    services.rights_request_ask(
+        rights_request=received(RECEIVED),
+        actor=dpo,
+        reason=RequestPause.Reason.CLARIFICATION,
+        message="Welke gegevens bedoelt u precies?",
+        now=asked,
+    )
+    today = dt.date(2027, 4, 20)
+    time_machine.move_to(dt.datetime(2027, 4, 20, 9, tzinfo=dt.UTC), tick=False)
+
+    assert RightsRequest.objects.overdue(today).exists() is overdue
+    assert dashboard_figures(viewer=dpo, today=today).overdue == int(overdue)
+    page = staff_client_for(dpo).get("/admin/dsr_requests/rightsrequest/?due=overdue")
+    assert (b"request-reference" in page.content) is overdue
