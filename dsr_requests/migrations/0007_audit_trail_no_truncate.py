@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dsr_requests', '0003_execution_steps'),
+        ('dsr_requests', '0006_audit_actions_execution'),
     ]
 
     operations = [
