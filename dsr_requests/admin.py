@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -124,7 +124,7 @@ class DueFilter(admin.SimpleListFilter):
             state=State.AWAITING_SUBJECT
         )
         if self.value() == "overdue":
-            return running.filter(due_on__lt=today)
+            return queryset.overdue(today)
         if self.value() == "week":
             return running.filter(due_on__gte=today, due_on__lte=week_end(today))
         if self.value() == "paused":
@@ -611,6 +611,8 @@ class RightsRequestAdmin(admin.ModelAdmin):
     def _request_or_404(self, request: HttpRequest, object_id: str) -> RightsRequest:
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if not str(object_id).isdigit():
+            raise Http404  # a mistyped or tampered address, not a server error
         return get_object_or_404(
             RightsRequest.objects.select_related("subject", "assignee", "duplicate_of"),
             pk=object_id,
