@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from dsr_requests import forms as request_forms
-from dsr_requests import roles, services
+from dsr_requests import limits, roles, services
 from dsr_requests.models import (
     AuditEvent,
     ExecutionStep,
@@ -248,12 +248,25 @@ def _attach(request, rights_request, data):
 
 
 def _complete(request, rights_request, data):
+    if rights_request.kind in limits.LIMIT_KINDS and request_allows(rights_request, Action.START):
+        return limits.rights_request_limit_decide(
+            rights_request=rights_request,
+            actor=request.user,
+            ends_on=data.get("ends_on"),
+            grounds=data.get("grounds", ""),
+        )
     if rights_request.state == State.IN_PROGRESS:
         return services.rights_request_execution_done(
             rights_request=rights_request, actor=request.user, outcome=data.get("outcome", "")
         )
     return services.rights_request_complete(
         rights_request=rights_request, actor=request.user, outcome=data.get("outcome", "")
+    )
+
+
+def _lift(request, rights_request, data):
+    return limits.rights_request_limit_lift(
+        rights_request=rights_request, actor=request.user, reason=data["reason"]
     )
 
 
@@ -340,6 +353,17 @@ STEPS: dict[str, Step] = {
             primary=True,
         ),
         Step(
+            "lift",
+            _("Lift the restriction"),
+            request_forms.LiftForm,
+            _lift,
+            _("The person is told; the restriction ends on the day the e-mail names."),
+            help=_(
+                "GDPR Art. 18(3): the person is told before the restriction is lifted. It "
+                "ends after the notice period, on the day the e-mail names."
+            ),
+        ),
+        Step(
             "reject",
             _("Reject"),
             request_forms.RejectForm,
@@ -376,6 +400,7 @@ STEP_ACTIONS = {
     "reject": Action.REJECT,
     "merge": Action.MERGE,
     "withdraw": Action.WITHDRAW,
+    "lift": Action.LIFT,
 }
 
 
@@ -403,6 +428,10 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
 
 def _step_form_class(step: Step, rights_request: RightsRequest):
     if step.name == "complete" and request_allows(rights_request, Action.START):
+        if rights_request.kind == Kind.RESTRICTION:
+            return request_forms.RestrictionStartForm
+        if rights_request.kind == Kind.OBJECTION:
+            return request_forms.ObjectionDecisionForm
         return request_forms.ConfirmForm  # starts the execution: nothing to write yet
     return step.form
 
@@ -416,6 +445,18 @@ def _step_label(step: Step, rights_request: RightsRequest) -> str:
 def _step_help(step: Step, rights_request: RightsRequest) -> str:
     if step.name == "complete":
         if request_allows(rights_request, Action.START):
+            if rights_request.kind == Kind.OBJECTION:
+                return gettext(
+                    "An objection is granted unless you record compelling legitimate grounds: "
+                    "the processing objected to stops and the person is told. With grounds, "
+                    "the person gets them as the answer."
+                )
+            if rights_request.kind == Kind.RESTRICTION:
+                return gettext(
+                    "Restricts the processing of the person's data (GDPR Art. 18) from now "
+                    "on: marketing and the uses of §2.4 and §2.6 stop, nothing is erased by "
+                    "schedule. The person is told."
+                )
             return gettext(
                 "Starts the work the request asks for (an export, an erasure, a correction…). "
                 "The person is told when it is done."

@@ -171,6 +171,12 @@ class RightsRequest(models.Model):
     purpose = models.CharField(
         _("purpose concerned"), max_length=40, choices=PurposeCode.choices, blank=True
     )
+    # Restriction: the last day the person asked it to last (GDPR Art. 18; empty: until VELUX
+    # lifts it, telling the person first, Art. 18(3)).
+    limit_ends_on = models.DateField(_("restricted until (inclusive)"), null=True, blank=True)
+    # Objection: staff's compelling legitimate grounds (GDPR Art. 21(1)), sent to the person.
+    # Empty: the objection is granted.
+    objection_grounds = models.TextField(_("compelling legitimate grounds"), blank=True)
 
     # Filed on someone's behalf (a lawyer, a parent): the representative, and the proof of
     # mandate (an attachment), checked before the request is verified.
@@ -476,6 +482,9 @@ class AuditAction(models.TextChoices):
     EMAIL_RESENT = "email_resent", _("e-mail sent again")
     STEP_FAILED = "step_failed", _("a step of the execution failed")
     EXECUTION_RETRIED = "execution_retried", _("execution retried")
+    LIMIT_SET = "limit_set", _("restriction or objection recorded on the person")
+    OBJECTION_GROUNDS = "objection_grounds", _("compelling grounds recorded")
+    LIMIT_LIFT_ANNOUNCED = "limit_lift_announced", _("lifting of the restriction announced")
 
 
 class AuditEvent(AppendOnlyModel):
@@ -541,6 +550,7 @@ class NotificationSend(models.Model):
         REJECTION = "rejection", _("rejection")
         WITHDRAWAL = "withdrawal", _("withdrawal confirmed")
         MERGE = "merge", _("merged with another request")
+        LIMIT_LIFT = "limit_lift", _("the restriction is to be lifted")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("to send")

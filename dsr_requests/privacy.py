@@ -63,6 +63,8 @@ datamap.register(
         "postal_address",
         "details",
         "purpose",
+        "limit_ends_on",
+        "objection_grounds",
         "representative_name",
         "representative_email",
         "representation",
@@ -95,6 +97,7 @@ datamap.register(
                     "extension_reason": "",
                     "rejection_reason": "",
                     "outcome": "",
+                    "objection_grounds": "",
                     "confirmation_nonce": "",
                     "anonymised_at": lambda c: c.now,
                 }

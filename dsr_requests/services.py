@@ -952,10 +952,19 @@ def _email_context(
             "merged_due_on": rights_request.duplicate_of.due_on
             if rights_request.duplicate_of_id
             else None,
+            "lift_ends_on": _lift_ends_on(rights_request)
+            if notification.kind == NotificationSend.Kind.LIMIT_LIFT
+            else None,
             "confirm_url": _confirm_url(rights_request),
             "confirm_days": settings.RIGHTS_REQUEST_CONFIRMATION_DAYS,
         }
     return context
+
+
+def _lift_ends_on(rights_request: RightsRequest):
+    from dsr_requests.limits import limit_lift_ends_on
+
+    return limit_lift_ends_on(rights_request=rights_request)
 
 
 def _confirm_url(rights_request: RightsRequest) -> str:

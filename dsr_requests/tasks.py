@@ -76,3 +76,12 @@ def _stored_files(folder: str):
         yield f"{folder}/{name}"
     for directory in directories:
         yield from _stored_files(f"{folder}/{directory}")
+
+
+@shared_task(acks_late=True)
+def limit_execute_task(rights_request_id: int) -> None:
+    """Carry out a restriction or objection request (dsr_requests.limits.limit_execute): its
+    steps are done at most once, a failure shows on the request page with a retry button."""
+    from dsr_requests.limits import limit_execute
+
+    limit_execute(rights_request_id=rights_request_id)

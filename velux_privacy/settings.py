@@ -399,6 +399,9 @@ TEST_NON_SERIALIZED_APPS = ["consent"]
 # request is deleted then), and the largest document staff may add to a request.
 RIGHTS_REQUEST_CONFIRMATION_DAYS = _env_int("RIGHTS_REQUEST_CONFIRMATION_DAYS", 7)
 RIGHTS_REQUEST_ATTACHMENT_MAX_MB = _env_int("RIGHTS_REQUEST_ATTACHMENT_MAX_MB", 10)
+# GDPR Art. 18(3): the person is told before a restriction is lifted; it ends this many days
+# after the notice (at least one).
+RESTRICTION_LIFT_NOTICE_DAYS = max(1, _env_int("RESTRICTION_LIFT_NOTICE_DAYS", 14))
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
