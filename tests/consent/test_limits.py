@@ -76,3 +76,32 @@ def test_the_banner_records_a_locked_category_as_refused(client, customer, subje
     assert ConsentEvent.objects.filter(
         subject=subject, purpose__code="personalised_advertising", action="given"
     ).exists()
+
+
+def test_the_re_consent_e_mail_skips_a_person_who_objected_to_marketing(
+    subject, staff, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from consent.models import PolicyVersion, ReconsentRequest
+    from consent.services import policy_version_publish
+
+    consent_give(subject=subject, purpose="email_marketing", channel="web")
+    ProcessingLimitFactory(
+        subject=subject,
+        kind=ProcessingLimit.Kind.OBJECTION,
+        purpose=PurposeCode.COMMERCIAL_COMMUNICATION,
+    )
+    draft = PolicyVersion.objects.create(
+        number="2027-01",
+        effective_on="2027-01-01",
+        summary="New recipients.",
+        url="https://www.velux.be/nl-be/privacybeleid-2027",
+        material=True,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_version_publish(policy_version=draft, actor=staff)
+
+    assert ReconsentRequest.objects.filter(subject=subject, emailed_at__isnull=True).exists()
+    assert mail.outbox == []
