@@ -145,7 +145,9 @@ class PolicyVersionAdmin(TranslationAdmin):
     def reconsent_count(self, obj: PolicyVersion) -> int:
         return obj.reconsent_requests.count()
 
-    @admin.action(description=_("Publish the selected policy versions"))
+    # Publishing changes what counts and e-mails people: staff who may change policy
+    # versions only, never those who may just read them.
+    @admin.action(description=_("Publish the selected policy versions"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[PolicyVersion]) -> None:
         for policy_version in queryset.order_by("effective_on"):
             try:

@@ -258,7 +258,11 @@ def banner_choice(request: HttpRequest) -> JsonResponse:
         choices = payload["choices"]
         version = str(payload.get("version", ""))[:40]
         language = str(payload.get("language", ""))[:8]
-        if not isinstance(choices, dict):
+        # A choice is true or false, nothing else: "false", 0 or null given as consent
+        # would be a consent nobody gave (GDPR Art. 4(11): unambiguous).
+        if not isinstance(choices, dict) or not all(
+            isinstance(given, bool) for given in choices.values()
+        ):
             raise TypeError
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"code": "bad_choice"}, status=400)

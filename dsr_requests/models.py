@@ -530,7 +530,7 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["rights_request", "at"], name="dsr_audit_request_at"),
             models.Index(fields=["at"], name="dsr_audit_at"),
         ]
-        triggers = append_only_triggers("dsr_audit")
+        triggers = append_only_triggers("dsr_audit", erasable=("actor_id",))
 
     def __str__(self) -> str:
         return f"Audit event #{self.pk}"
