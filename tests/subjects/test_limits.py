@@ -123,3 +123,36 @@ def test_an_objection_keeps_nothing_back_from_erasure():
     subject_erase(subject=subject, cause=ErasureCause(kind="inactivity", reference="7"))
 
     assert not DataSubject.objects.filter(pk=subject.pk).exists()
+
+
+def test_a_limit_set_by_a_rights_request_cannot_be_ended_in_the_subject_admin():
+    """Only the request's "Lift" ends it: it tells the person first (Art. 18(3))."""
+    from django.urls import reverse
+
+    from tests.staff import staff_client_for
+    from tests.subjects.factories import UserFactory
+
+    staff = UserFactory(email="root@velux.example", is_staff=True, is_superuser=True)
+    subject = DataSubjectFactory()
+    (limit,) = _restrict(subject)
+    url = reverse("admin:subjects_processinglimit_change", args=[limit.pk])
+    client = staff_client_for(staff)
+
+    client.post(
+        url,
+        {
+            "subject": subject.pk,
+            "kind": limit.kind,
+            "purpose": "",
+            "reason": "x",
+            "reference": limit.reference,
+            "started_at_0": "2026-01-01",
+            "started_at_1": "00:00:00",
+            "ended_at_0": "2026-01-02",
+            "ended_at_1": "00:00:00",
+        },
+    )
+
+    limit.refresh_from_db()
+    assert limit.ended_at is None
+    assert limit.reason == "Accuracy contested"
