@@ -204,13 +204,15 @@ def limit_outcome(*, rights_request: RightsRequest) -> str:
         if rights_request.kind == Kind.RESTRICTION:
             parts = [
                 gettext(
-                    "From today VELUX only stores your personal data (%(purposes)s): we do not "
-                    "use it otherwise without your consent, except for legal claims, to protect "
-                    "another person or for an important public interest (GDPR Article 18(2)). "
-                    "Nor do we contact you for marketing."
+                    "From today the processing of your personal data is restricted for "
+                    "%(purposes)s: we only store it, and do not use it otherwise without your "
+                    "consent, except for legal claims, to protect another person or for an "
+                    "important public interest (GDPR Article 18(2))."
                 )
                 % {"purposes": purposes}
             ]
+            if {"", DIRECT_MARKETING} & set(limit_purposes(rights_request)):
+                parts.append(gettext("Nor do we contact you for marketing."))
             if rights_request.limit_ends_on:
                 parts.append(
                     gettext("The restriction lasts until %(day)s inclusive, as you asked.")

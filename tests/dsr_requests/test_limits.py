@@ -86,6 +86,7 @@ def test_a_restriction_stops_marketing_and_business_development_and_surveys(
         assert not subject_processing_allowed(subject=subject, purpose=purpose)
     assert [m.to for m in mail.outbox] == [["lotte@example.com"]]
     assert "GDPR Article 18(2)" in mail.outbox[0].body
+    assert "Nor do we contact you for marketing." in mail.outbox[0].body
     assert "tell you before" in mail.outbox[0].body
     assert AuditEvent.objects.get(
         rights_request=rights_request, action=AuditAction.LIMIT_SET
@@ -111,6 +112,7 @@ def test_a_restriction_the_person_asked_to_end_holds_through_its_last_day(
     )
     assert subject_processing_allowed(subject=subject, purpose=P.SURVEYS, now=limit.ended_at)
     assert "until" in mail.outbox[0].body
+    assert "marketing" not in mail.outbox[0].body  # a restriction of surveys only
 
 
 def test_a_restriction_cannot_end_in_the_past(subject, dpo, django_capture_on_commit_callbacks):
