@@ -223,7 +223,11 @@ def consent_choices_apply(
 ) -> list[ConsentEvent]:
     """Apply a set of choices at once (the consent page, the cookie banner): each consent
     code to give (True) or withdraw (False), then each newsletter code. One transaction;
-    returns the entries appended (the unchanged choices append nothing)."""
+    returns the entries appended (the unchanged choices append nothing).
+
+    A withdrawal wins: a newsletter asked for under a consent withdrawn in the same choices
+    is not subscribed (subscribing would give that consent again, against the person's
+    explicit "no")."""
     recorded: list[ConsentEvent] = []
     with transaction.atomic():
         locked = _subject_lock(subject, now)
@@ -240,10 +244,13 @@ def consent_choices_apply(
                 locked=True,
             )
             recorded.extend(event.cascade)
+        withdrawn = {code for code, given in purposes.items() if not given}
         for code, subscribed in (newsletters or {}).items():
             newsletter = Newsletter.objects.select_related("purpose").filter(code=code).first()
             if newsletter is None:
                 raise UnknownConsentPurpose(code="unknown_newsletter")
+            if subscribed and newsletter.purpose.code in withdrawn:
+                continue
             if subscribed:
                 event = newsletter_subscribe(
                     subject=locked,
