@@ -112,6 +112,11 @@ class NewsletterAdmin(TranslationAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Newsletter | None = None):
+        # The code is what unsubscribe links and senders name; the consent it falls under is
+        # what each subscription was asked under: moving it would make them count for another.
+        return ("code", "purpose") if obj is not None else ()
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the ledger refers to it: stop offering it instead
 

@@ -62,3 +62,33 @@ def test_staff_who_may_change_policy_versions_publish_one(subject):
 
     draft.refresh_from_db()
     assert draft.published_at is not None
+
+
+def test_a_newsletter_cannot_be_moved_under_another_consent(admin_client, subject):
+    """Defect: staff could move a newsletter from e-mail marketing to, say, phone marketing;
+    every subscription then counted under a consent the person never gave for it, and the
+    senders asked the wrong consent."""
+    from consent.models import ConsentPurpose, Newsletter
+    from consent.services import consent_purpose_save
+
+    other = consent_purpose_save(
+        purpose=ConsentPurpose(
+            code="partner_email",
+            policy_purpose="commercial_communication",
+            contact_channel="email",
+            name="Partner offers by e-mail",
+            description="Offers of our partners.",
+        )
+    )
+    newsletter = Newsletter.objects.get(code="offers")
+    url = f"/admin/consent/newsletter/{newsletter.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data["purpose"] = other.pk
+    if not data.get("is_active"):
+        data.pop("is_active", None)
+
+    admin_client.post(url, data)
+
+    newsletter.refresh_from_db()
+    assert newsletter.purpose.code == "email_marketing"
