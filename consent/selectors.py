@@ -331,9 +331,14 @@ def banner_purposes() -> list[ConsentPurpose]:
 
 
 def banner_version(purposes: list[ConsentPurpose]) -> str:
-    """The version of what the banner shows: it changes when a category or its text does,
-    and the banner then asks again."""
-    basis = ",".join(f"{p.code}.{p.version}" for p in sorted(purposes, key=lambda p: p.code))
+    """The version of what the banner shows: it changes when a category, its text or the
+    vendors it names do (a choice covers the vendors the person was shown, no others), and
+    the banner then asks again. Reads the purposes' recipients (prefetched by
+    `banner_purposes`)."""
+    basis = ",".join(
+        f"{p.code}.{p.version}:" + "|".join(sorted(f"{r.pk}.{r.name}" for r in p.recipients.all()))
+        for p in sorted(purposes, key=lambda p: p.code)
+    )
     return hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 
