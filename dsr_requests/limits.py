@@ -271,29 +271,32 @@ def _purposes_in_words(codes) -> str:
 def rights_request_limit_lift(
     *, rights_request: RightsRequest, actor: User, reason: str, now: datetime | None = None
 ) -> RightsRequest:
-    """Lift a restriction carried out, telling the person first (GDPR Art. 18(3)): the
-    restriction ends RESTRICTION_LIFT_NOTICE_DAYS after today (Brussels), the e-mail telling
-    the person the day and `reason` goes now. Raises RightsRequestError for an empty reason
-    and when no restriction of this request is still in force (code "nothing_to_lift")."""
+    """Announce the lifting of a restriction carried out (GDPR Art. 18(3): the person is told
+    first). The e-mail with `reason` goes after commit; only once it is sent does the
+    restriction get its end, RESTRICTION_LIFT_NOTICE_DAYS after the day it was sent
+    (`limit_lift_apply`): an e-mail that cannot be sent lifts nothing, and shows in the queue.
+
+    Raises RightsRequestError for an empty reason, when no restriction of this request is in
+    force without an end (code "nothing_to_lift"), and when a lift is announced already and
+    its e-mail not sent yet (code "lift_announced")."""
     now = now or timezone.now()
     locked = services._lock(rights_request, Action.LIFT, actor)
     reason = reason.strip()
     if not reason:
         message = _("Write why the restriction is lifted: the person is told.")
         raise RightsRequestError(message, code="reason_required", fields={"reason": [message]})
-    if locked.subject_id is None:
-        raise RightsRequestError(code="no_subject")
-    ends_on = local_date(now) + timedelta(days=settings.RESTRICTION_LIFT_NOTICE_DAYS)
-    ending = processing_limits_end(
-        subject=locked.subject,
-        reference=locked.reference,
-        ends_at=start_of_day(ends_on),
-        now=now,
-    )
-    if not ending:
+    in_force = _lift_candidates(locked, now)
+    if not in_force:
         raise RightsRequestError(
             _("No restriction of this request is still in force: there is nothing to lift."),
             code="nothing_to_lift",
+        )
+    if locked.notifications.filter(kind=NotificationSend.Kind.LIMIT_LIFT).exclude(
+        status=NotificationSend.Status.SENT
+    ):
+        raise RightsRequestError(
+            _("The lifting is announced already; its e-mail is not sent yet."),
+            code="lift_announced",
         )
     message = RequestMessage.objects.create(
         rights_request=locked, kind=RequestMessage.Kind.TO_PERSON, body=reason, author=actor
@@ -304,23 +307,52 @@ def rights_request_limit_lift(
         actor,
         locked.state,
         now=now,
-        details={"limits": [limit.pk for limit in ending], "ends_on": ends_on.isoformat()},
+        details={"limits": [limit.pk for limit in in_force]},
     )
     services._notify(locked, NotificationSend.Kind.LIMIT_LIFT, message=message)
     return locked
 
 
-def limit_lift_ends_on(*, rights_request: RightsRequest) -> date | None:
-    """The day a lifted restriction of the request ends (the first it is no longer in force),
-    for the e-mail telling the person."""
-    ended = (
+def _lift_candidates(rights_request: RightsRequest, now: datetime) -> list[ProcessingLimit]:
+    """The request's restrictions in force with no end set yet."""
+    return list(
         ProcessingLimit.objects.filter(
+            ProcessingLimit.active_q(now=now),
             subject_id=rights_request.subject_id,
             reference=rights_request.reference,
-            ended_at__isnull=False,
+            kind=ProcessingLimit.Kind.RESTRICTION,
+            ended_at__isnull=True,
         )
-        .order_by("-ended_at")
-        .values_list("ended_at", flat=True)
-        .first()
     )
-    return local_date(ended) if ended else None
+
+
+def limit_lift_ends_on(*, notification: NotificationSend) -> date:
+    """The day a restriction announced as lifted ends: RESTRICTION_LIFT_NOTICE_DAYS after the
+    day its e-mail is sent (the attempt that sends it), the day the e-mail names."""
+    sent = notification.last_attempt_at or timezone.now()
+    return local_date(sent) + timedelta(days=settings.RESTRICTION_LIFT_NOTICE_DAYS)
+
+
+@transaction.atomic
+def limit_lift_apply(*, notification: NotificationSend) -> list[ProcessingLimit]:
+    """The lifting's e-mail is sent (services.notification_send): the request's restrictions
+    end on the day it named. A rerun ends nothing twice (an end set stays)."""
+    rights_request = notification.rights_request
+    ends_on = limit_lift_ends_on(notification=notification)
+    if rights_request.subject_id is None:
+        return []
+    ending = processing_limits_end(
+        subject=rights_request.subject,
+        reference=rights_request.reference,
+        ends_at=start_of_day(ends_on),
+    )
+    if ending:
+        services._audit(
+            rights_request,
+            AuditAction.LIMIT_LIFT_ANNOUNCED,
+            None,
+            rights_request.state,
+            now=timezone.now(),
+            details={"limits": [limit.pk for limit in ending], "ends_on": ends_on.isoformat()},
+        )
+    return ending

@@ -225,7 +225,7 @@ def test_lifting_a_restriction_tells_the_person_first_and_ends_it_after_the_noti
             rights_request=rights_request, actor=dpo, reason="The data was checked.", now=now
         )
 
-    ends_at = start_of_day(local_date(now) + timedelta(days=14))
+    ends_at = start_of_day(local_date() + timedelta(days=14))  # 14 days after it was sent
     assert ProcessingLimit.objects.get(subject=subject).ended_at == ends_at
     assert not consent_contact_decision(subject=subject, purpose="email_marketing").allowed
     assert consent_contact_decision(subject=subject, purpose="email_marketing", now=ends_at).allowed
@@ -241,6 +241,38 @@ def test_lifting_a_restriction_tells_the_person_first_and_ends_it_after_the_noti
     with pytest.raises(RightsRequestError) as again:
         rights_request_limit_lift(rights_request=rights_request, actor=dpo, reason="Again.")
     assert again.value.code == "nothing_to_lift"
+
+
+def test_a_lift_whose_e_mail_cannot_be_sent_lifts_nothing_until_it_is_sent(
+    subject, dpo, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.mail import EmailMultiAlternatives
+
+    rights_request = _request(subject, dpo, Kind.RESTRICTION)
+    _decide(rights_request, dpo, django_capture_on_commit_callbacks)
+    real_send = EmailMultiAlternatives.send
+
+    def mail_server_down(self, *args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", mail_server_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        rights_request_limit_lift(rights_request=rights_request, actor=dpo, reason="Checked.")
+
+    notice = NotificationSend.objects.get(
+        rights_request=rights_request, kind=NotificationSend.Kind.LIMIT_LIFT
+    )
+    assert notice.status == NotificationSend.Status.FAILED
+    assert ProcessingLimit.objects.get(subject=subject).ended_at is None
+    with pytest.raises(RightsRequestError) as twice:
+        rights_request_limit_lift(rights_request=rights_request, actor=dpo, reason="Again.")
+    assert twice.value.code == "lift_announced"
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
+    assert services.notification_send(notification_id=notice.pk) == "sent"
+
+    ended_at = ProcessingLimit.objects.get(subject=subject).ended_at
+    assert ended_at == start_of_day(local_date() + timedelta(days=14))
 
 
 def test_an_objection_is_never_lifted(subject, dpo, django_capture_on_commit_callbacks):
