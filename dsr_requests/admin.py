@@ -22,6 +22,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
@@ -414,6 +415,10 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
         if name == "complete":
             allowed = request_allows(rights_request, Action.START) or (
                 request_allows(rights_request, Action.COMPLETE)
+            )
+        elif name == "lift":
+            allowed = request_allows(rights_request, Action.LIFT) and bool(
+                limits.limit_lift_candidates(rights_request, timezone.now())
             )
         elif name == "merge":
             allowed = rights_request.duplicate_of_id is not None and request_allows(

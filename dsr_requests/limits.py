@@ -285,7 +285,7 @@ def rights_request_limit_lift(
     if not reason:
         message = _("Write why the restriction is lifted: the person is told.")
         raise RightsRequestError(message, code="reason_required", fields={"reason": [message]})
-    in_force = _lift_candidates(locked, now)
+    in_force = limit_lift_candidates(locked, now)
     if not in_force:
         raise RightsRequestError(
             _("No restriction of this request is still in force: there is nothing to lift."),
@@ -313,7 +313,7 @@ def rights_request_limit_lift(
     return locked
 
 
-def _lift_candidates(rights_request: RightsRequest, now: datetime) -> list[ProcessingLimit]:
+def limit_lift_candidates(rights_request: RightsRequest, now: datetime) -> list[ProcessingLimit]:
     """The request's restrictions in force with no end set yet."""
     return list(
         ProcessingLimit.objects.filter(

@@ -363,7 +363,11 @@ def test_staff_lift_a_restriction_from_the_request_page(
     with django_capture_on_commit_callbacks(execute=True):
         lifted = client.post(url, {"reason": "Accuracy verified."})
 
+    after = client.get(
+        reverse("admin:dsr_requests_rightsrequest_change", args=[rights_request.pk])
+    ).content.decode()
     assert url in page
     assert empty.status_code == 200  # the form again, with its error
     assert lifted.status_code == 302
     assert ProcessingLimit.objects.get(subject=subject).ended_at is not None
+    assert url not in after  # nothing left to lift: no button
