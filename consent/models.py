@@ -117,7 +117,9 @@ class ConsentPurposeVersion(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["purpose", "number"], name="consent_cpv_unique")
         ]
-        triggers = append_only_triggers("consent_cpv", erasable=("created_by_id",))
+        triggers = append_only_triggers(
+            "consent_cpv", erasable=("created_by_id",), erasure_deletes=False
+        )
 
     def __str__(self) -> str:
         return f"{self.purpose.code} v{self.number}"
@@ -291,7 +293,7 @@ class ConsentEvent(AppendOnlyModel):
         ]
         permissions = [("record_on_behalf", _("Can record a consent on a person's behalf"))]
         triggers = append_only_triggers(
-            "consent_event", erasable=("subject_id", "note", "actor_id")
+            "consent_event", erasable=("subject_id", "note", "actor_id"), erasure_deletes=False
         )
 
     def __str__(self) -> str:

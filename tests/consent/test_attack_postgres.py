@@ -21,6 +21,8 @@ TRIGGER_ERRORS = (InternalError, IntegrityError, ProgrammingError)
         "UPDATE consent_consentevent SET recorded_at = recorded_at - interval '1 year' "
         "WHERE id = %s",
         "UPDATE consent_consentevent SET subject_id = NULL, channel = 'api' WHERE id = %s",
+        # An erasure unlinks ledger entries, it never deletes them.
+        "DELETE FROM consent_consentevent WHERE id = %s",
     ],
 )
 def test_the_erasure_flag_does_not_let_sql_rewrite_what_an_entry_says(statement):
