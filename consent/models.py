@@ -117,9 +117,8 @@ class ConsentPurposeVersion(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["purpose", "number"], name="consent_cpv_unique")
         ]
-        triggers = append_only_triggers(
-            "consent_cpv", erasable=("created_by_id",), erasure_deletes=False
-        )
+        # The reverse of the seeding migration deletes the seeded versions under the flag.
+        triggers = append_only_triggers("consent_cpv", erasable=("created_by_id",))
 
     def __str__(self) -> str:
         return f"{self.purpose.code} v{self.number}"
