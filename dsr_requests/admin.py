@@ -29,8 +29,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from dsr_requests import execution, limits, roles, services
 from dsr_requests import forms as request_forms
-from dsr_requests import limits, roles, services
+from dsr_requests.admin_exports import export_review_url, export_urls
 from dsr_requests.models import (
     AuditEvent,
     ExecutionStep,
@@ -59,6 +60,11 @@ from subjects.admin import subject_page_actions
 from subjects.models import DataSubject
 from velux_privacy.calendar import local_date
 from velux_privacy.errors import DomainError
+
+# Panels of the request page added by the executions (erasure preview, recipient notices,
+# proposed corrections): each `panel(request, rights_request)` returns None or a dict with the
+# "template" to include and its context (the template sees it as `panel`).
+request_page_panels: list[Callable[[HttpRequest, RightsRequest], dict | None]] = []
 
 # Days left at which the queue turns amber, then red (issue 8: green ≥ 10, amber 5–9).
 AMBER_BELOW = 10
@@ -415,6 +421,7 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
         if name == "complete":
             allowed = request_allows(rights_request, Action.START) or (
                 request_allows(rights_request, Action.COMPLETE)
+                and _done_by_hand_possible(rights_request)
             )
         elif name == "lift":
             allowed = request_allows(rights_request, Action.LIFT) and bool(
@@ -429,6 +436,18 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
         if allowed:
             found.append(step)
     return found
+
+
+def _done_by_hand_possible(rights_request: RightsRequest) -> bool:
+    """ "Mark as done" on a request in progress: when no executor does its kind's work, or
+    when a step of the execution failed and staff finish by hand. Otherwise the execution
+    completes the request itself (an export only once staff released it): a button here
+    would skip the review and the person's download link."""
+    if rights_request.state != State.IN_PROGRESS:
+        return True
+    if execution.executor_for(rights_request.kind) is None:
+        return True
+    return rights_request.steps.filter(status=ExecutionStep.Status.FAILED).exists()
 
 
 def _step_form_class(step: Step, rights_request: RightsRequest):
@@ -629,6 +648,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 wrap(self.retry_view),
                 name="dsr_requests_rightsrequest_retry",
             ),
+            *export_urls(self, wrap),
             *super().get_urls(),
         ]
 
@@ -687,6 +707,12 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 for step in steps_available(request.user, rights_request)
             ],
             "may_work": roles.may_work(request.user, rights_request),
+            "export_review_url": export_review_url(rights_request),
+            "panels": [
+                found
+                for found in (panel(request, rights_request) for panel in request_page_panels)
+                if found
+            ],
             "personal_data": personal_data,
             "subject_url": reverse("admin:subjects_datasubject_change", args=[subject.pk])
             if subject is not None and request.user.has_perm("subjects.view_datasubject")
@@ -1178,3 +1204,7 @@ def _enter_request_for(request: HttpRequest, subject: DataSubject):
 
 
 subject_page_actions.append(_enter_request_for)
+
+
+# Erasure, rectification and their Art. 19 notices: their own module, loaded with this one.
+from dsr_requests import admin_notices  # noqa: E402, F401
