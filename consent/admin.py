@@ -112,6 +112,11 @@ class NewsletterAdmin(TranslationAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Newsletter | None = None):
+        # The code is what unsubscribe links and senders name; the consent it falls under is
+        # what each subscription was asked under: moving it would make them count for another.
+        return ("code", "purpose") if obj is not None else ()
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the ledger refers to it: stop offering it instead
 
@@ -149,7 +154,9 @@ class PolicyVersionAdmin(TranslationAdmin):
     def reconsent_count(self, obj: PolicyVersion) -> int:
         return obj.reconsent_requests.count()
 
-    @admin.action(description=_("Publish the selected policy versions"))
+    # Publishing changes what counts and e-mails people: staff who may change policy
+    # versions only, never those who may just read them.
+    @admin.action(description=_("Publish the selected policy versions"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[PolicyVersion]) -> None:
         for policy_version in queryset.order_by("effective_on"):
             try:

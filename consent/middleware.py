@@ -10,8 +10,6 @@ from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 
-GPC_SESSION_KEY = "_consent_gpc_applied"
-
 
 def gpc_signal(request: HttpRequest) -> bool:
     """Whether the request carries the GPC signal: a `Sec-GPC` field whose value is exactly
@@ -25,9 +23,11 @@ def gpc_signal(request: HttpRequest) -> bool:
 
 class GlobalPrivacyControlMiddleware:
     """Sets `request.gpc`. For a signed-in person whose login is linked to a subject, records
-    the opt-out in the ledger (channel GPC: the consents marked `gpc_opt_out` are withdrawn),
-    once per session; the cookie banner and the consent page then show those consents off and
-    locked, and refuse to give them while the signal is sent (the signal wins)."""
+    the opt-out in the ledger (channel GPC: the consents marked `gpc_opt_out` are withdrawn)
+    whenever the signal comes while such a consent is given, however it was given since (on
+    another device, through the API): one query when there is nothing to withdraw. The cookie
+    banner and the consent page then show those consents off and locked, and refuse to give
+    them while the signal is sent (the signal wins)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -42,18 +42,25 @@ class GlobalPrivacyControlMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_staff:
             return
-        if request.session.get(GPC_SESSION_KEY):
-            return
         from consent.evidence import evidence_from_request
+        from consent.models import ConsentState
         from consent.services import consent_gpc_apply
         from subjects.models import DataSubject
 
-        subject = DataSubject.objects.filter(user=user).first()
-        if subject is None:
-            return
-        recorded = consent_gpc_apply(
-            subject=subject, evidence=evidence_from_request(request, form="gpc"), actor=user
+        opted_in = (
+            ConsentState.objects.filter(
+                subject__user=user, status=ConsentState.Status.GIVEN, purpose__gpc_opt_out=True
+            )
+            .values_list("subject", flat=True)
+            .first()
         )
-        request.session[GPC_SESSION_KEY] = True
+        if opted_in is None:
+            return
+        subject = DataSubject(pk=opted_in)
+        recorded = consent_gpc_apply(
+            subject=subject,
+            evidence=evidence_from_request(request, form="gpc"),
+            actor=user,
+        )
         if recorded:
             logger.info("GPC signal recorded for subject %s", subject.pk)

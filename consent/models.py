@@ -117,7 +117,8 @@ class ConsentPurposeVersion(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["purpose", "number"], name="consent_cpv_unique")
         ]
-        triggers = append_only_triggers("consent_cpv")
+        # The reverse of the seeding migration deletes the seeded versions under the flag.
+        triggers = append_only_triggers("consent_cpv", erasable=("created_by_id",))
 
     def __str__(self) -> str:
         return f"{self.purpose.code} v{self.number}"
@@ -290,7 +291,9 @@ class ConsentEvent(AppendOnlyModel):
             models.Index(fields=["subject_hash"], name="consent_event_hash"),
         ]
         permissions = [("record_on_behalf", _("Can record a consent on a person's behalf"))]
-        triggers = append_only_triggers("consent_event")
+        triggers = append_only_triggers(
+            "consent_event", erasable=("subject_id", "note", "actor_id"), erasure_deletes=False
+        )
 
     def __str__(self) -> str:
         return f"Consent ledger entry #{self.pk}"

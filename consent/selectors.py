@@ -141,6 +141,26 @@ def consent_contact_decision(
     return ContactDecision(True, ContactReason.ALLOWED)
 
 
+def consent_purposes_limited(
+    *,
+    subject: DataSubject | None,
+    purposes: list[ConsentPurpose],
+    now: datetime | None = None,
+) -> set[str]:
+    """The codes of `purposes` whose policy purpose a restriction or objection of `subject`
+    in force now stops (GDPR Art. 18, 21): the cookie banner keeps them off and locked, so no
+    analytics or chat (§2.4) nor tracking (§2.5) runs on them whatever the consent says. One
+    query per policy purpose concerned (at most two); none without a subject."""
+    if subject is None:
+        return set()
+    stopped = {
+        policy_purpose
+        for policy_purpose in {p.policy_purpose for p in purposes}
+        if not subject_processing_allowed(subject=subject, purpose=policy_purpose, now=now)
+    }
+    return {p.code for p in purposes if p.policy_purpose in stopped}
+
+
 # The person's consents
 
 
@@ -311,9 +331,14 @@ def banner_purposes() -> list[ConsentPurpose]:
 
 
 def banner_version(purposes: list[ConsentPurpose]) -> str:
-    """The version of what the banner shows: it changes when a category or its text does,
-    and the banner then asks again."""
-    basis = ",".join(f"{p.code}.{p.version}" for p in sorted(purposes, key=lambda p: p.code))
+    """The version of what the banner shows: it changes when a category, its text or the
+    vendors it names do (a choice covers the vendors the person was shown, no others), and
+    the banner then asks again. Reads the purposes' recipients (prefetched by
+    `banner_purposes`)."""
+    basis = ",".join(
+        f"{p.code}.{p.version}:" + "|".join(sorted(f"{r.pk}.{r.name}" for r in p.recipients.all()))
+        for p in sorted(purposes, key=lambda p: p.code)
+    )
     return hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 

@@ -60,6 +60,7 @@ from consent.selectors import (
 )
 from consent.tokens import token_make
 from subjects.models import DataSubject, PurposeCode
+from subjects.selectors import subjects_processing_limited_q
 from subjects.services import subject_hash
 from velux_privacy.calendar import add_months, local_date
 from velux_privacy.mail import email_build
@@ -222,7 +223,11 @@ def consent_choices_apply(
 ) -> list[ConsentEvent]:
     """Apply a set of choices at once (the consent page, the cookie banner): each consent
     code to give (True) or withdraw (False), then each newsletter code. One transaction;
-    returns the entries appended (the unchanged choices append nothing)."""
+    returns the entries appended (the unchanged choices append nothing).
+
+    A withdrawal wins: a newsletter asked for under a consent withdrawn in the same choices
+    is not subscribed (subscribing would give that consent again, against the person's
+    explicit "no")."""
     recorded: list[ConsentEvent] = []
     with transaction.atomic():
         locked = _subject_lock(subject, now)
@@ -239,10 +244,13 @@ def consent_choices_apply(
                 locked=True,
             )
             recorded.extend(event.cascade)
+        withdrawn = {code for code, given in purposes.items() if not given}
         for code, subscribed in (newsletters or {}).items():
             newsletter = Newsletter.objects.select_related("purpose").filter(code=code).first()
             if newsletter is None:
                 raise UnknownConsentPurpose(code="unknown_newsletter")
+            if subscribed and newsletter.purpose.code in withdrawn:
+                continue
             if subscribed:
                 event = newsletter_subscribe(
                     subject=locked,
@@ -773,7 +781,11 @@ def policy_version_publish(
 def reconsent_emails_send(*, policy_version_id: int, first_id: int, last_id: int) -> int:
     """E-mail the re-consent requests of one batch not e-mailed yet (nor answered), each in
     the person's language; each send is recorded on its request in the transaction that
-    claims it, so a rerun sends no one twice and a failed send is retried. Returns the sends."""
+    claims it, so a rerun sends no one twice and a failed send is retried. Returns the sends.
+
+    Nobody whose restriction or objection stops commercial communication (GDPR Art. 18, 21)
+    is e-mailed: asking them for marketing consent is marketing. Their consent page still
+    asks them at their next visit."""
     sent = 0
     pending = ReconsentRequest.objects.filter(
         policy_version_id=policy_version_id,
@@ -781,6 +793,8 @@ def reconsent_emails_send(*, policy_version_id: int, first_id: int, last_id: int
         pk__lte=last_id,
         emailed_at__isnull=True,
         answered_at__isnull=True,
+    ).exclude(
+        subjects_processing_limited_q(purpose=PurposeCode.COMMERCIAL_COMMUNICATION, outer="subject")
     )
     for request_id in pending.values_list("pk", flat=True):
         with transaction.atomic():

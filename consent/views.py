@@ -28,6 +28,7 @@ from consent.selectors import (
     consent_choices_for_subject,
     consent_event_for_subject,
     consent_history_for_subject,
+    consent_purposes_limited,
     consent_receipt,
     unsubscribe_target,
 )
@@ -183,10 +184,11 @@ def banner_config(request: HttpRequest) -> JsonResponse:
     subject = _subject_of(request)
     with translation.override(language):
         purposes = banner_purposes()
+        limited = consent_purposes_limited(subject=subject, purposes=purposes)
         recorded = {}
         if subject is not None:
             recorded = {
-                c.purpose.code: c.counts
+                c.purpose.code: c.counts and c.purpose.code not in limited
                 for c in consent_choices_for_subject(for_subject=subject)
                 if c.purpose.in_cookie_banner and c.state is not None
             }
@@ -207,6 +209,8 @@ def banner_config(request: HttpRequest) -> JsonResponse:
                     "consentMode": list(p.consent_mode_signals),
                     "gpcOptOut": p.gpc_opt_out,
                     "lockedByGpc": bool(gpc and p.gpc_opt_out),
+                    # A restriction or objection of the signed-in person (GDPR Art. 18, 21).
+                    "lockedByLimit": p.code in limited,
                 }
                 for p in purposes
             ],
@@ -230,6 +234,9 @@ def banner_config(request: HttpRequest) -> JsonResponse:
                 "gpcLocked": _(
                     "Off: your browser sends a Global Privacy Control signal, which we honour."
                 ),
+                "limitLocked": _(
+                    "Off: you restricted or objected to this use of your data, which we honour."
+                ),
                 "saved": _("Your choice is saved."),
                 "dialog": _("Cookie consent"),
             },
@@ -251,18 +258,23 @@ def banner_choice(request: HttpRequest) -> JsonResponse:
         choices = payload["choices"]
         version = str(payload.get("version", ""))[:40]
         language = str(payload.get("language", ""))[:8]
-        if not isinstance(choices, dict):
+        # A choice is true or false, nothing else: "false", 0 or null given as consent
+        # would be a consent nobody gave (GDPR Art. 4(11): unambiguous).
+        if not isinstance(choices, dict) or not all(
+            isinstance(given, bool) for given in choices.values()
+        ):
             raise TypeError
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"code": "bad_choice"}, status=400)
     offered = {p.code: p for p in banner_purposes()}
+    limited = consent_purposes_limited(subject=subject, purposes=list(offered.values()))
     gpc = getattr(request, "gpc", False)
     wanted = {}
     for code, given in choices.items():
         purpose = offered.get(code)
         if purpose is None:
             continue
-        wanted[code] = bool(given) and not (gpc and purpose.gpc_opt_out)
+        wanted[code] = bool(given) and not (gpc and purpose.gpc_opt_out) and code not in limited
     recorded = consent_choices_apply(
         subject=subject,
         purposes=wanted,

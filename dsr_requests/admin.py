@@ -22,13 +22,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from dsr_requests import execution, roles, services
+from dsr_requests import execution, limits, roles, services
 from dsr_requests import forms as request_forms
 from dsr_requests.admin_exports import export_review_url, export_urls
 from dsr_requests.models import (
@@ -254,12 +255,25 @@ def _attach(request, rights_request, data):
 
 
 def _complete(request, rights_request, data):
+    if rights_request.kind in limits.LIMIT_KINDS and request_allows(rights_request, Action.START):
+        return limits.rights_request_limit_decide(
+            rights_request=rights_request,
+            actor=request.user,
+            ends_on=data.get("ends_on"),
+            grounds=data.get("grounds", ""),
+        )
     if rights_request.state == State.IN_PROGRESS:
         return services.rights_request_execution_done(
             rights_request=rights_request, actor=request.user, outcome=data.get("outcome", "")
         )
     return services.rights_request_complete(
         rights_request=rights_request, actor=request.user, outcome=data.get("outcome", "")
+    )
+
+
+def _lift(request, rights_request, data):
+    return limits.rights_request_limit_lift(
+        rights_request=rights_request, actor=request.user, reason=data["reason"]
     )
 
 
@@ -346,6 +360,17 @@ STEPS: dict[str, Step] = {
             primary=True,
         ),
         Step(
+            "lift",
+            _("Lift the restriction"),
+            request_forms.LiftForm,
+            _lift,
+            _("The person is told; the restriction ends on the day the e-mail names."),
+            help=_(
+                "GDPR Art. 18(3): the person is told before the restriction is lifted. It "
+                "ends after the notice period, on the day the e-mail names."
+            ),
+        ),
+        Step(
             "reject",
             _("Reject"),
             request_forms.RejectForm,
@@ -382,6 +407,7 @@ STEP_ACTIONS = {
     "reject": Action.REJECT,
     "merge": Action.MERGE,
     "withdraw": Action.WITHDRAW,
+    "lift": Action.LIFT,
 }
 
 
@@ -396,6 +422,10 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
             allowed = request_allows(rights_request, Action.START) or (
                 request_allows(rights_request, Action.COMPLETE)
                 and _done_by_hand_possible(rights_request)
+            )
+        elif name == "lift":
+            allowed = request_allows(rights_request, Action.LIFT) and bool(
+                limits.limit_lift_candidates(rights_request, timezone.now())
             )
         elif name == "merge":
             allowed = rights_request.duplicate_of_id is not None and request_allows(
@@ -422,6 +452,10 @@ def _done_by_hand_possible(rights_request: RightsRequest) -> bool:
 
 def _step_form_class(step: Step, rights_request: RightsRequest):
     if step.name == "complete" and request_allows(rights_request, Action.START):
+        if rights_request.kind == Kind.RESTRICTION:
+            return request_forms.RestrictionStartForm
+        if rights_request.kind == Kind.OBJECTION:
+            return request_forms.ObjectionDecisionForm
         return request_forms.ConfirmForm  # starts the execution: nothing to write yet
     return step.form
 
@@ -435,6 +469,18 @@ def _step_label(step: Step, rights_request: RightsRequest) -> str:
 def _step_help(step: Step, rights_request: RightsRequest) -> str:
     if step.name == "complete":
         if request_allows(rights_request, Action.START):
+            if rights_request.kind == Kind.OBJECTION:
+                return gettext(
+                    "An objection is granted unless you record compelling legitimate grounds: "
+                    "the processing objected to stops and the person is told. With grounds, "
+                    "the person gets them as the answer."
+                )
+            if rights_request.kind == Kind.RESTRICTION:
+                return gettext(
+                    "Restricts the processing of the person's data (GDPR Art. 18) from now "
+                    "on: marketing and the uses of §2.4 and §2.6 stop, nothing is erased by "
+                    "schedule. The person is told."
+                )
             return gettext(
                 "Starts the work the request asks for (an export, an erasure, a correction…). "
                 "The person is told when it is done."

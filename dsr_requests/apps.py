@@ -15,6 +15,7 @@ class DsrRequestsConfig(AppConfig):
         from dsr_requests.tasks import (
             erasure_execute_task,
             export_execute_task,
+            limit_execute_task,
             rectification_execute_task,
         )
         from dsr_requests.workflow import Kind
@@ -27,3 +28,6 @@ class DsrRequestsConfig(AppConfig):
         executor_register(Kind.RECTIFICATION, rectification_execute_task.delay)
         settler_register(Kind.ERASURE, erasure_request_settle)
         settler_register(Kind.RECTIFICATION, rectification_request_settle)
+        # Restriction and objection (dsr_requests.limits), after commit of "Complete".
+        executor_register(Kind.RESTRICTION, limit_execute_task.delay)
+        executor_register(Kind.OBJECTION, limit_execute_task.delay)

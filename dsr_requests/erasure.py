@@ -51,8 +51,9 @@ from velux_privacy.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-# The request's own hold: an erasure request does not block itself.
-OWN_HOLDS = frozenset({KeepReason.OPEN_RIGHTS_REQUEST})
+# The request's own hold: an erasure request does not block itself; nor does the person's own
+# restriction (GDPR Art. 18), which keeps back only the scheduled erasures.
+OWN_HOLDS = frozenset({KeepReason.OPEN_RIGHTS_REQUEST, KeepReason.RESTRICTION})
 # Reasons that end by themselves, soon: the request waits for them (the re-check finishes).
 WAITING_FOR = frozenset(
     {KeepReason.OPEN_ORDER, KeepReason.OPEN_CONTACT_REQUEST, KeepReason.OPEN_APPLICATION}

@@ -244,6 +244,43 @@ class CompleteForm(forms.Form):
     )
 
 
+class RestrictionStartForm(forms.Form):
+    """ "Complete" on a restriction request: the end the person asked for, if any."""
+
+    ends_on = forms.DateField(
+        label=_("Last day of the restriction"),
+        required=False,
+        help_text=_(
+            "Only when the person asked for an end. Empty: it lasts until lifted, and the "
+            "person is told before that (GDPR Art. 18(3))."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class ObjectionDecisionForm(forms.Form):
+    """ "Complete" on an objection request: granted, or VELUX's compelling grounds."""
+
+    grounds = forms.CharField(
+        label=_("Compelling legitimate grounds"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Empty: the objection is granted and the processing stops. Only for §2.4 or §2.6: "
+            "grounds that override the person's interests, rights and freedoms (GDPR "
+            "Art. 21(1)). Sent to the person as written."
+        ),
+    )
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the restriction is lifted"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Sent to the person, with the day the restriction ends."),
+    )
+
+
 class RejectForm(forms.Form):
     ground = forms.ChoiceField(
         label=_("Ground"),

@@ -189,6 +189,12 @@ class RightsRequest(models.Model):
     purpose = models.CharField(
         _("purpose concerned"), max_length=40, choices=PurposeCode.choices, blank=True
     )
+    # Restriction: the last day the person asked it to last (GDPR Art. 18; empty: until VELUX
+    # lifts it, telling the person first, Art. 18(3)).
+    limit_ends_on = models.DateField(_("restricted until (inclusive)"), null=True, blank=True)
+    # Objection: staff's compelling legitimate grounds (GDPR Art. 21(1)), sent to the person.
+    # Empty: the objection is granted.
+    objection_grounds = models.TextField(_("compelling legitimate grounds"), blank=True)
 
     # Filed on someone's behalf (a lawyer, a parent): the representative, and the proof of
     # mandate (an attachment), checked before the request is verified.
@@ -508,6 +514,9 @@ class AuditAction(models.TextChoices):
     RECIPIENT_ANSWERED = "recipient_answered", _("recipient answered")
     CORRECTION_DECIDED = "correction_decided", _("correction decided")
     CORRECTIONS_APPLIED = "corrections_applied", _("corrections applied")
+    LIMIT_SET = "limit_set", _("restriction or objection recorded on the person")
+    OBJECTION_GROUNDS = "objection_grounds", _("compelling grounds recorded")
+    LIMIT_LIFT_ANNOUNCED = "limit_lift_announced", _("lifting of the restriction announced")
 
 
 class AuditEvent(AppendOnlyModel):
@@ -553,7 +562,7 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["rights_request", "at"], name="dsr_audit_request_at"),
             models.Index(fields=["at"], name="dsr_audit_at"),
         ]
-        triggers = append_only_triggers("dsr_audit")
+        triggers = append_only_triggers("dsr_audit", erasable=("actor_id",))
 
     def __str__(self) -> str:
         return f"Audit event #{self.pk}"
@@ -573,6 +582,7 @@ class NotificationSend(models.Model):
         REJECTION = "rejection", _("rejection")
         WITHDRAWAL = "withdrawal", _("withdrawal confirmed")
         MERGE = "merge", _("merged with another request")
+        LIMIT_LIFT = "limit_lift", _("the restriction is to be lifted")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("to send")

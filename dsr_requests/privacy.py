@@ -67,6 +67,8 @@ datamap.register(
         "postal_address",
         "details",
         "purpose",
+        "limit_ends_on",
+        "objection_grounds",
         "representative_name",
         "representative_email",
         "representation",
@@ -99,6 +101,7 @@ datamap.register(
                     "extension_reason": "",
                     "rejection_reason": "",
                     "outcome": "",
+                    "objection_grounds": "",
                     "confirmation_nonce": "",
                     "anonymised_at": lambda c: c.now,
                 }

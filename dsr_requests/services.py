@@ -905,6 +905,11 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     NotificationSend.objects.filter(pk=notification_id).update(
         status=NotificationSend.Status.SENT, sent_at=timezone.now(), last_error=""
     )
+    if notification.kind == NotificationSend.Kind.LIMIT_LIFT:
+        # GDPR Art. 18(3): the restriction ends only once the person has been told.
+        from dsr_requests.limits import limit_lift_apply
+
+        limit_lift_apply(notification=notification)
     return SendOutcome.SENT
 
 
@@ -965,6 +970,9 @@ def _email_context(
             "merged_due_on": rights_request.duplicate_of.due_on
             if rights_request.duplicate_of_id
             else None,
+            "lift_ends_on": _lift_ends_on(notification)
+            if notification.kind == NotificationSend.Kind.LIMIT_LIFT
+            else None,
             "confirm_url": _confirm_url(rights_request),
             "confirm_days": settings.RIGHTS_REQUEST_CONFIRMATION_DAYS,
         }
@@ -973,6 +981,12 @@ def _email_context(
 
             context.update(export_email_context(rights_request=rights_request))
     return context
+
+
+def _lift_ends_on(notification: NotificationSend):
+    from dsr_requests.limits import limit_lift_ends_on
+
+    return limit_lift_ends_on(notification=notification)
 
 
 def _confirm_url(rights_request: RightsRequest) -> str:

@@ -158,3 +158,12 @@ def export_execute_task(self, rights_request_id: int) -> None:
 def exports_expire_task() -> int:
     """Beat: delete the export files whose download link expired (EXPORT_LINK_DAYS)."""
     return exports_expire()
+
+
+@shared_task(acks_late=True)
+def limit_execute_task(rights_request_id: int) -> None:
+    """Carry out a restriction or objection request (dsr_requests.limits.limit_execute): its
+    steps are done at most once, a failure shows on the request page with a retry button."""
+    from dsr_requests.limits import limit_execute
+
+    limit_execute(rights_request_id=rights_request_id)

@@ -85,6 +85,7 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"
     MERGE = "merge"
     RESEND = "resend"  # send again an e-mail that failed
+    LIFT = "lift"  # announce the end of a restriction carried out (GDPR Art. 18(3))
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ TRANSITIONS: dict[Action, Transition] = {
         frozenset({State.RECEIVED, State.AWAITING_SUBJECT, State.VERIFIED}), State.MERGED
     ),
     Action.RESEND: Transition(OPEN_STATES | CLOSED_STATES, None),
+    Action.LIFT: Transition(frozenset({State.COMPLETED}), None),
 }
 
 
@@ -137,6 +139,8 @@ def action_allowed(
         return kind != Kind.COMPLAINT
     if action == Action.START:
         return kind in EXECUTED_KINDS
+    if action == Action.LIFT:
+        return kind == Kind.RESTRICTION
     if action == Action.COMPLETE and state == State.VERIFIED:
         return kind not in EXECUTED_KINDS
     return True

@@ -608,7 +608,16 @@ class ProcessingLimitAdmin(SubjectDataAdmin):
     date_hierarchy = "started_at"
     readonly_fields = ("recorded_by",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: ProcessingLimit | None = None):
+        # A limit set by a rights request (its reference) changes only through the request:
+        # lifting a restriction tells the person first (GDPR Art. 18(3)) and is audited there.
+        if obj is not None and obj.reference:
+            return [field.name for field in obj._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
     def save_model(self, request: HttpRequest, obj: ProcessingLimit, form, change: bool) -> None:
+        if change and ProcessingLimit.objects.filter(pk=obj.pk).exclude(reference="").exists():
+            return  # read-only (above): nothing a form could post changes it
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)

@@ -54,6 +54,7 @@ class KeepReason(models.TextChoices):
     """Why personal data is kept although erasure was asked for (GDPR Art. 17(3))."""
 
     LEGAL_HOLD = "legal_hold", _("a legal hold (§2.8)")
+    RESTRICTION = "restriction", _("a restriction of processing (GDPR Art. 18)")
     OPEN_RIGHTS_REQUEST = "open_rights_request", _("a rights request still being handled")
     OPEN_ORDER = "open_order", _("an open order (§2.3)")
     ACCOUNTING_PERIOD = "accounting_period", _("the statutory accounting period")

@@ -486,6 +486,18 @@ datamap.register_subject_hold(
     KeepReason.LEGAL_HOLD, lambda now: _has(LegalHold, LegalHold.active_q(now=now))
 )
 
+# GDPR Art. 18(2): restricted data is only stored. No scheduled erasure (unsubscribe purge,
+# inactivity) takes it while the restriction is in force (Art. 18(1)(b), (c): the person may
+# need it); the person's own erasure request passes over it (IGNORABLE_HOLDS). The erasure
+# kept back is finished once the restriction ends (the daily re-check of pending erasures).
+datamap.register_subject_hold(
+    KeepReason.RESTRICTION,
+    lambda now: _has(
+        ProcessingLimit,
+        ProcessingLimit.active_q(now=now) & Q(kind=ProcessingLimit.Kind.RESTRICTION),
+    ),
+)
+
 # Restrictions and objections, and erasures still to finish, are about the person's identity:
 # they go with it, and never keep it on their own.
 datamap.register(

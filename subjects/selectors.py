@@ -134,6 +134,25 @@ def subject_processing_allowed(
     return not subject_processing_limits(subject=subject, purpose=purpose, now=now).exists()
 
 
+def subjects_processing_limited_q(
+    *, purpose: str, now: datetime | None = None, outer: str = "pk"
+) -> Q:
+    """Subjects (or rows reaching one through `outer`, e.g. "subject") whose processing for
+    `purpose` a restriction or objection in force stops: `subject_processing_allowed` as a
+    condition over a set, for the batch jobs (an EXISTS)."""
+    from django.db.models import Exists, OuterRef
+
+    return Q(
+        Exists(
+            ProcessingLimit.objects.filter(
+                ProcessingLimit.active_q(now=now),
+                Q(purpose="") | Q(purpose=purpose),
+                subject=OuterRef(outer),
+            )
+        )
+    )
+
+
 def login_recorded_actions_q(*, outer: str = "pk") -> Q:
     """Logins (or rows reaching one through `outer`) whose holder's actions something records:
     any row pointing at the login other than the login's own account data (its e-mail

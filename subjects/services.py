@@ -41,7 +41,13 @@ from subjects.datamap import (
     RowAction,
     datamap,
 )
-from subjects.models import DataSubject, DeletionReceipt, ErasurePending, PurposeCode
+from subjects.models import (
+    DataSubject,
+    DeletionReceipt,
+    ErasurePending,
+    ProcessingLimit,
+    PurposeCode,
+)
 from velux_privacy.appendonly import (
     erasure_allow_in_transaction,
     erasure_disallow_in_transaction,
@@ -52,9 +58,10 @@ from velux_privacy.models import normalise_email
 
 logger = logging.getLogger(__name__)
 
-# Subject-wide holds a caller may pass over: an erasure request does not block itself. Never a
-# legal hold (GDPR Art. 17(3)(b)).
-IGNORABLE_HOLDS = frozenset({KeepReason.OPEN_RIGHTS_REQUEST})
+# Subject-wide holds a caller may pass over: an erasure request does not block itself, and the
+# person's own erasure request passes over the restriction they asked for (it supersedes it).
+# Never a legal hold (GDPR Art. 17(3)(b)).
+IGNORABLE_HOLDS = frozenset({KeepReason.OPEN_RIGHTS_REQUEST, KeepReason.RESTRICTION})
 # Kept for reasons that do not end by themselves, or that are no erasure left undone: nothing
 # to finish later.
 _NOT_PENDING = frozenset(
@@ -1076,3 +1083,88 @@ def subject_link_login(*, user, email: str, language: str | None = None) -> Data
     subject.save(update_fields=["user"])
     logger.info("login %s linked to subject %s", user.pk, subject.pk)
     return subject
+
+
+# Restrictions (GDPR Art. 18) and objections (Art. 21): flags on the subject that every
+# processing of §2.4 and §2.6 and consent's "may VELUX contact" selector respect
+# (subjects.selectors.subject_processing_allowed). Rights requests set and end them.
+
+
+class ProcessingLimitRefused(DomainError):
+    code = "processing_limit_refused"
+    default_message = _("This restriction or objection cannot be recorded as asked.")
+
+
+@transaction.atomic
+def processing_limit_set(
+    *,
+    subject: DataSubject,
+    kind: str,
+    purposes: Collection[str],
+    reason: str,
+    reference: str,
+    ends_at: datetime | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> list[ProcessingLimit]:
+    """Record a restriction or an objection of `subject`, in force from `now`, for each of
+    `purposes` (a `PurposeCode`, or "" for every purpose), with its reason and the reference
+    of what it comes from (a rights request). `ends_at`: the end the person asked for.
+
+    Idempotent by reference: limits already recorded under `reference` for a purpose are
+    returned as they are, so a rerun of the step that sets them records nothing twice.
+    Raises ProcessingLimitRefused for an unknown kind or purpose, an empty reason or
+    reference, or an end that is not after the start."""
+    now = now or timezone.now()
+    if kind not in ProcessingLimit.Kind.values:
+        raise ProcessingLimitRefused(code="unknown_kind")
+    wanted = list(dict.fromkeys(purposes))
+    if not wanted or set(wanted) - {"", *PurposeCode.values}:
+        raise ProcessingLimitRefused(code="unknown_purpose")
+    if not reason.strip() or not reference:
+        raise ProcessingLimitRefused(code="reason_required")
+    if ends_at is not None and ends_at <= now:
+        raise ProcessingLimitRefused(code="end_before_start")
+    DataSubject.objects.select_for_update().filter(pk=subject.pk).first()
+    existing = {
+        limit.purpose: limit
+        for limit in ProcessingLimit.objects.filter(subject=subject, kind=kind, reference=reference)
+    }
+    limits = []
+    for purpose in wanted:
+        limit = existing.get(purpose)
+        if limit is None:
+            limit = ProcessingLimit.objects.create(
+                subject=subject,
+                kind=kind,
+                purpose=purpose,
+                reason=reason.strip(),
+                reference=reference,
+                started_at=now,
+                ended_at=ends_at,
+                recorded_by=actor,
+            )
+            logger.info("processing limit %s (%s) set on subject %s", limit.pk, kind, subject.pk)
+        limits.append(limit)
+    return limits
+
+
+@transaction.atomic
+def processing_limits_end(
+    *, subject: DataSubject, reference: str, ends_at: datetime, now: datetime | None = None
+) -> list[ProcessingLimit]:
+    """End the limits recorded under `reference` at `ends_at` (a moment ahead: they hold until
+    then). A limit that already ends sooner keeps its end; one ended already is left alone.
+    Returns the limits still in force at `now` whose end this set."""
+    now = now or timezone.now()
+    ending = ProcessingLimit.objects.select_for_update().filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=ends_at),
+        subject=subject,
+        reference=reference,
+    )
+    changed = list(ending)
+    for limit in changed:
+        limit.ended_at = ends_at
+        limit.save(update_fields=["ended_at"])
+        logger.info("processing limit %s of subject %s ends", limit.pk, subject.pk)
+    return [limit for limit in changed if limit.ended_at > now]

@@ -51,15 +51,37 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{self._meta.label} rows are never deleted")
 
 
-def append_only_triggers(prefix: str) -> list[pgtrigger.Trigger]:
+def _changes_beyond(erasable: tuple[str, ...]) -> str:
+    """SQL: the UPDATE changes a column other than `erasable` (the row as JSON without them)."""
+    columns = "'{" + ",".join(erasable) + "}'::text[]"
+    return f"(to_jsonb(OLD) - {columns}) IS DISTINCT FROM (to_jsonb(NEW) - {columns})"
+
+
+def append_only_triggers(
+    prefix: str, *, erasable: tuple[str, ...] = (), erasure_deletes: bool = True
+) -> list[pgtrigger.Trigger]:
     """The Meta.triggers of an append-only model; `prefix` keeps the names unique (at most
-    ~40 characters in all, as PostgreSQL names are short)."""
+    ~40 characters in all, as PostgreSQL names are short).
+
+    `erasable`: the columns an erasure may blank (the link to the person, a note naming
+    them). Even in an erasure's transaction an UPDATE that changes any other column is
+    refused: the flag that lets an erasure unlink a person never lets anyone rewrite what a
+    row says (given into withdrawn, a date, a purpose). `erasure_deletes` False: an erasure
+    never deletes such rows (it unlinks them), so DELETE is refused even then."""
+    update_allowed_when_erasing = pgtrigger.Condition(
+        f"current_setting('{ERASURE_SETTING}', true) IS DISTINCT FROM 'on' OR "
+        + _changes_beyond(erasable)
+    )
     return [
         pgtrigger.Protect(
-            name=f"{prefix}_no_update", operation=pgtrigger.Update, condition=_NOT_ERASING
+            name=f"{prefix}_no_update",
+            operation=pgtrigger.Update,
+            condition=update_allowed_when_erasing,
         ),
         pgtrigger.Protect(
-            name=f"{prefix}_no_delete", operation=pgtrigger.Delete, condition=_NOT_ERASING
+            name=f"{prefix}_no_delete",
+            operation=pgtrigger.Delete,
+            condition=_NOT_ERASING if erasure_deletes else None,
         ),
         # TRUNCATE fires no row trigger: without its own (statement) trigger it empties the
         # table in one statement. Not even an erasure truncates: it removes its own rows.

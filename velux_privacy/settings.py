@@ -160,6 +160,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "consent.context_processors.reconsent",
             ],
         },
     },
@@ -425,6 +426,9 @@ RECIPIENT_NOTICE_LINK_DAYS = _env_int("RECIPIENT_NOTICE_LINK_DAYS", 30)
 RECIPIENT_NOTICE_REMINDER_DAYS = _env_int("RECIPIENT_NOTICE_REMINDER_DAYS", 5)
 RECIPIENT_NOTICE_ESCALATION_DAYS = _env_int("RECIPIENT_NOTICE_ESCALATION_DAYS", 14)
 RECIPIENT_NOTICE_FILE_MAX_MB = _env_int("RECIPIENT_NOTICE_FILE_MAX_MB", 5)
+# GDPR Art. 18(3): the person is told before a restriction is lifted; it ends this many days
+# after the notice (at least one).
+RESTRICTION_LIFT_NOTICE_DAYS = max(1, _env_int("RESTRICTION_LIFT_NOTICE_DAYS", 14))
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -337,3 +337,17 @@ def test_an_older_demo_staff_login_gets_the_verified_address_sign_in_needs(clien
         "/en/accounts/login/", {"login": "staff@demo.example", "password": "velux-demo-staff"}
     )
     assert signed_in.status_code == 302
+
+
+def test_no_demo_browsing_is_recorded_after_an_objection_to_business_development():
+    from django.db.models import Max
+
+    from subjects.models import ProcessingLimit, PurposeCode
+
+    seed("--subjects", "30")
+
+    objections = ProcessingLimit.objects.filter(purpose=PurposeCode.BUSINESS_DEVELOPMENT)
+    assert objections.exists()
+    for objection in objections:
+        last = objection.subject.browsing_events.aggregate(last=Max("occurred_at"))["last"]
+        assert last is None or last <= objection.started_at

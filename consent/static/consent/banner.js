@@ -64,8 +64,13 @@
     return Boolean(config && config.gpc) || navigator.globalPrivacyControl === true;
   }
 
-  function locked(category) {
+  function lockedByGpc(category) {
     return Boolean(category.gpcOptOut) && gpcOn();
+  }
+
+  // Off whatever is chosen: a GPC signal, or the signed-in person's restriction or objection.
+  function locked(category) {
+    return lockedByGpc(category) || Boolean(category.lockedByLimit);
   }
 
   function normalise(choices) {
@@ -234,7 +239,8 @@
         item.appendChild(vendors);
       }
       if (locked(category)) {
-        var reason = element("p", "vcb-locked", texts.gpcLocked);
+        var reason = element("p", "vcb-locked",
+          lockedByGpc(category) ? texts.gpcLocked : texts.limitLocked);
         reason.id = id + "-locked";
         describedBy.push(reason.id);
         item.appendChild(reason);

@@ -829,7 +829,9 @@ class DemoDataGenerator:
                     kind=ProcessingLimit.Kind.OBJECTION,
                     purpose=PurposeCode.BUSINESS_DEVELOPMENT,
                     reason="Bezwaar tegen het gebruik voor productontwikkeling.",
-                    started_at=self._between(created_at, self.now),
+                    # After the person's last website activity: nothing the objection stops
+                    # (§2.4, GDPR Art. 21) is recorded after it.
+                    started_at=self._between(until, self.now),
                 )
             )
 
