@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent', '0002_seed_consent_register'),
+        ('consent', '0003_ledger_no_truncate'),
     ]
 
     operations = [
