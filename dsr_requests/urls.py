@@ -7,5 +7,9 @@ from dsr_requests import views
 app_name = "dsr_requests"
 
 urlpatterns = [
+    path("", views.my_requests, name="my_requests"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("follow/<str:token>/", views.follow, name="follow"),
+    path("<str:reference>/", views.detail, name="detail"),
+    path("<str:reference>/withdraw/", views.withdraw, name="withdraw"),
 ]
