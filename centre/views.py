@@ -114,7 +114,7 @@ def right(request: HttpRequest, key: str) -> HttpResponse:
     email = _verified_email(request)
     subject = selectors.subject_for_login(viewer=request.user) if email else None
     kwargs = {"ask_email": not email, **_form_kwargs(key, subject)}
-    form = form_class(request.POST or None, **kwargs)
+    form = form_class(request.POST if request.method == "POST" else None, **kwargs)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -176,7 +176,7 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     if not request_allows(rights_request, Action.WITHDRAW):
         messages.error(request, _("This request can no longer be withdrawn."))
         return redirect("dsr_requests:detail", reference=rights_request.reference)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.rights_request_withdraw(rights_request=rights_request, **acting)
