@@ -177,7 +177,7 @@ def subject_erase(
     return summaries[subject.pk]
 
 
-class _PreviewDone(Exception):  # noqa: N818 (control flow, never raised to a caller)
+class _PreviewDone(Exception):  # control flow, never raised to a caller
     def __init__(self, summary: ErasureSummary) -> None:
         self.summary = summary
 
