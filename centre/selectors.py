@@ -270,12 +270,23 @@ class ErasurePreview:
 def erasure_preview_for(*, viewer, subject: DataSubject) -> ErasurePreview:
     """The erasure preview of the signed-in `viewer`'s own subject. Raises NotYourData for
     anyone else's. Changes nothing (the erasure runs in a savepoint rolled back)."""
+    from django.utils import timezone
+
     from subjects.datamap import KeepReason
-    from subjects.services import subject_erasure_preview
+    from subjects.services import IGNORABLE_HOLDS, subject_erasure_preview
 
     if not viewer.is_authenticated or subject.user_id != viewer.pk:
         raise NotYourData()
-    summary = subject_erasure_preview(subject=subject)
+    now = timezone.now()
+    # A hold on the whole person (another request still open, a legal hold) is said first;
+    # the lists then show what the erasure does once an open request no longer holds it.
+    held_by = [
+        hold.reason
+        for hold in datamap.holds()
+        if DataSubject.objects.filter(hold.subjects(now), pk=subject.pk).exists()
+    ]
+    summary = subject_erasure_preview(subject=subject, ignore_holds=IGNORABLE_HOLDS, now=now)
+    held_by += [reason for reason in summary.held_by if reason not in held_by]
 
     def reasons(counts: dict[str, int]) -> tuple[str, ...]:
         return tuple(
@@ -308,7 +319,7 @@ def erasure_preview_for(*, viewer, subject: DataSubject) -> ErasurePreview:
         erased=erased,
         anonymised=anonymised,
         kept=kept,
-        held_by=[str(KeepReason(r).label) for r in summary.held_by if r in KeepReason.values],
+        held_by=[str(KeepReason(r).label) for r in held_by if r in KeepReason.values],
         services_stop=[f"§{p.section} {p.name}" for p in purposes],
         account_closes=summary.subject_deleted,
     )

@@ -317,3 +317,21 @@ def test_restriction_asks_why(client, django_capture_on_commit_callbacks):
 def test_the_consent_right_links_to_the_consent_page_and_takes_no_post(client):
     assert 'href="/en/consent/"' in client.get("/en/rights/consent/").content.decode()
     assert client.post("/en/rights/consent/", {}).status_code == 405
+
+
+def test_erasure_says_first_that_another_open_request_holds_the_data_and_what_goes_after(
+    client, customer
+):
+    from tests.dsr_requests.factories import RightsRequestFactory
+
+    RightsRequestFactory(subject=customer, kind=Kind.ACCESS)
+    BrowsingEventFactory.create_batch(2, subject=customer)
+    client.force_login(customer.user)
+
+    html = client.get("/en/rights/erasure/").content.decode()
+
+    preview = html[html.index('id="erasure-preview"') :]
+    assert "We cannot erase anything right now, because of:" in preview
+    assert "a rights request still being handled" in preview
+    erased = preview[preview.index("<h4>Erased</h4>") :]
+    assert "(2)" in erased.split("</ul>")[0]
