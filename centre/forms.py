@@ -18,6 +18,7 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.utils.functional import Promise
 from django.utils.html import escape
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -222,7 +223,7 @@ class RectificationForm(RightsRequestForm):
         for name in RECTIFIABLE_FIELDS:
             value = current.get(name) or ""
             self.fields[f"new_{name}"] = forms.CharField(
-                label=_("Correct %(field)s") % {"field": labels[name]},
+                label=capfirst(_("Correct %(field)s") % {"field": labels[name]}),
                 # Escaped: the field template prints help texts as HTML.
                 help_text=_("Now: %(value)s") % {"value": escape(value)}
                 if value

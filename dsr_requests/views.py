@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from dsr_requests import services
 from dsr_requests.exceptions import ConfirmationInvalid, RightsRequestError, TransitionRefused
 from dsr_requests.forms import ReplyForm, WithdrawForm, errors_from
-from dsr_requests.models import RightsRequest
+from dsr_requests.models import RequestMessage, RightsRequest
 from dsr_requests.selectors import (
     FOLLOWED_SESSION_KEY,
     follow_token_make,
@@ -123,6 +123,12 @@ def _detail_context(rights_request: RightsRequest, reply_form: ReplyForm | None)
         "rights_request": rights_request,
         "timeline": rights_request_timeline(rights_request=rights_request, for_person=True),
         "may_reply": may_reply,
+        # What VELUX asked last, shown above the answer form.
+        "question": rights_request.messages.filter(kind=RequestMessage.Kind.TO_PERSON)
+        .order_by("-created_at", "-pk")
+        .first()
+        if may_reply
+        else None,
         "may_withdraw": request_allows(rights_request, Action.WITHDRAW),
         "reply_form": reply_form
         or (ReplyForm(max_mb=settings.RIGHTS_REQUEST_ATTACHMENT_MAX_MB) if may_reply else None),

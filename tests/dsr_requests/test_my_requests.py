@@ -198,7 +198,9 @@ def asked(customer, dpo, django_capture_on_commit_callbacks):
 def test_the_person_reads_the_question_and_answers_with_a_document(client, customer, asked):
     client.force_login(customer.user)
     page = client.get(f"/en/requests/{asked.reference}/").content.decode()
-    assert "Which address should we correct: delivery or invoice?" in page
+    assert (
+        page.count("Which address should we correct: delivery or invoice?") == 2
+    )  # asked, timeline
     assert "Called the shop" not in page  # an internal note
     assert "dpo@velux.example" not in page
 
