@@ -318,3 +318,20 @@ def test_a_double_submit_with_the_same_key_returns_the_first_request(
     assert first.rights_request.pk == second.rights_request.pk
     assert RightsRequest.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_my_requests_costs_the_same_queries_for_two_requests_or_twenty(
+    client, customer, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(customer.user)
+    RightsRequestFactory.create_batch(2, subject=customer)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/en/requests/").status_code == 200
+    RightsRequestFactory.create_batch(18, subject=customer)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get("/en/requests/").content.decode()
+    assert html.count('<th scope="row"><a href="/en/requests/VP-') == 20
