@@ -39,7 +39,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, django_setup
+# bench/queue.py would shadow the standard library's queue (which Django's asgiref imports):
+# this folder goes after the standard library on the path, not before it.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _BENCH]
+sys.path.append(str(_BENCH))
+
+from common import ROOT, django_setup  # noqa: E402
 
 TARGET_P95_MS = 150
 TARGET_RATIO = 3.0
@@ -173,8 +179,9 @@ def _server_environment(static_root: Path) -> dict[str, str]:
     environment = dict(os.environ)
     environment.update(
         {
-            "DJANGO_SETTINGS_MODULE": "pages_settings",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
+            # bench.pages_settings, not a path to bench/ (its queue.py would shadow stdlib's).
+            "DJANGO_SETTINGS_MODULE": "bench.pages_settings",
+            "PYTHONPATH": str(ROOT),
             "BENCH_STATIC_ROOT": str(static_root),
             "DEBUG": "false",
             # Plain http on the loopback: no redirect to https, cookies without Secure.
