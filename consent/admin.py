@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -120,6 +121,9 @@ class PolicyVersionAdmin(TranslationAdmin):
     """Versions are drafted here and published by the action; a published one is fixed."""
 
     group_fieldsets = True
+    # The policy's address is a web page: typed without a scheme it means https (Django 6's
+    # default, without the deprecation warning of Django 5.2).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "number",
         "effective_on",

@@ -32,6 +32,7 @@ from dsr_requests import forms as request_forms
 from dsr_requests import roles, services
 from dsr_requests.models import (
     AuditEvent,
+    ExecutionStep,
     NotificationSend,
     RequestAttachment,
     RightsRequest,
@@ -162,11 +163,17 @@ class AttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("email_failed", _("An e-mail failed")), ("duplicate", _("Duplicates"))]
+        return [
+            ("email_failed", _("An e-mail failed")),
+            ("step_failed", _("A step of the execution failed")),
+            ("duplicate", _("Duplicates")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "email_failed":
             return queryset.filter(email_failed=True)
+        if self.value() == "step_failed":
+            return queryset.filter(step_failed=True)
         if self.value() == "duplicate":
             return queryset.filter(duplicate_of__isnull=False)
         return queryset
@@ -524,6 +531,13 @@ class RightsRequestAdmin(admin.ModelAdmin):
                     gettext("e-mail failed"),
                 )
             )
+        if getattr(obj, "step_failed", False):
+            parts.append(
+                format_html(
+                    '<span class="request-mark request-mark-failed">{}</span>',
+                    gettext("step failed"),
+                )
+            )
         return format_html_join(" ", "{}", ((part,) for part in parts))
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
@@ -564,6 +578,11 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 wrap(self.resend_view),
                 name="dsr_requests_rightsrequest_resend",
             ),
+            path(
+                "<path:object_id>/retry/",
+                wrap(self.retry_view),
+                name="dsr_requests_rightsrequest_retry",
+            ),
             *super().get_urls(),
         ]
 
@@ -586,6 +605,12 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 request, subject
             )
         pauses = list(rights_request.pauses.all())
+        execution_steps = list(rights_request.steps.all())
+        may_retry = (
+            rights_request.state == State.IN_PROGRESS
+            and roles.may_work(request.user, rights_request)
+            and any(step.status == ExecutionStep.Status.FAILED for step in execution_steps)
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -600,6 +625,8 @@ class RightsRequestAdmin(admin.ModelAdmin):
             "timeline": rights_request_timeline(rights_request=rights_request),
             "attachments": list(rights_request.attachments.all()),
             "notifications": list(rights_request.notifications.all()),
+            "execution_steps": execution_steps,
+            "may_retry": may_retry,
             "duplicates": list(rights_request.duplicates.all()),
             "steps": [
                 {
@@ -714,6 +741,18 @@ class RightsRequestAdmin(admin.ModelAdmin):
             messages.error(request, str(error.message))
         else:
             messages.success(request, gettext("The e-mail is being sent again."))
+        return self._back_to(rights_request)
+
+    def retry_view(self, request: HttpRequest, object_id: str):
+        rights_request = self._request_or_404(request, object_id)
+        if request.method != "POST":
+            return self._back_to(rights_request)
+        try:
+            services.execution_retry(rights_request=rights_request, actor=request.user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, gettext("The failed steps are being run again."))
         return self._back_to(rights_request)
 
     def _back_to(self, rights_request: RightsRequest) -> HttpResponseRedirect:

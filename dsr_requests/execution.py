@@ -10,12 +10,22 @@ request done on its page (the same service).
 
     from dsr_requests.execution import executor_register
     executor_register(Kind.ACCESS, access_export_build_task.delay)
+
+The executor runs its work as named steps through `step_run`: a step done is never done
+again (a redelivered or retried task skips it), a failed one is recorded, shown in the queue
+and on the request page, and staff retry it (`services.execution_retry`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from velux_privacy.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +53,56 @@ def execution_start(*, rights_request_id: int, kind: str) -> bool:
         return False
     executor(rights_request_id)
     return True
+
+
+def steps_plan(*, rights_request_id: int, names: list[str]) -> None:
+    """Record the steps an execution will take, so the request page shows what is to come."""
+    from dsr_requests.models import ExecutionStep
+
+    for name in names:
+        ExecutionStep.objects.get_or_create(rights_request_id=rights_request_id, name=name)
+
+
+def step_run(
+    *, rights_request_id: int, name: str, run: Callable[[], dict[str, Any] | None]
+) -> dict[str, Any]:
+    """Run the step `name` of a request's execution at most once to success.
+
+    A step already done returns its recorded result without calling `run`. Otherwise `run()`
+    runs in one transaction with the step's record, which holds the step's row lock (two
+    workers given the same task do it once): done with its result (a JSON dict of ids, counts
+    and codes), or, on an exception, rolled back, recorded as failed (the exception's class and
+    code only: a message may quote personal data), audited, and the exception re-raised.
+    """
+    from dsr_requests.models import ExecutionStep
+
+    ExecutionStep.objects.get_or_create(rights_request_id=rights_request_id, name=name)
+    try:
+        with transaction.atomic():
+            step = ExecutionStep.objects.select_for_update().get(
+                rights_request_id=rights_request_id, name=name
+            )
+            if step.status == ExecutionStep.Status.DONE:
+                return step.result
+            step.started_at = timezone.now()
+            result = run() or {}
+            step.status = ExecutionStep.Status.DONE
+            step.attempts += 1
+            step.error = ""
+            step.result = result
+            step.finished_at = timezone.now()
+            step.save()
+            return result
+    except Exception as error:
+        _step_failed(rights_request_id, name, error)
+        raise
+
+
+def _step_failed(rights_request_id: int, name: str, error: Exception) -> None:
+    from dsr_requests import services
+
+    code = f"{type(error).__name__}"
+    if isinstance(error, DomainError):
+        code = f"{code}: {error.code}"
+    services.execution_step_failed(rights_request_id=rights_request_id, name=name, error=code[:100])
+    logger.warning("rights request %s: step %s failed (%s)", rights_request_id, name, code)

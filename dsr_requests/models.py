@@ -482,6 +482,8 @@ class AuditAction(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
     MERGED = "merged", _("merged")
     EMAIL_RESENT = "email_resent", _("e-mail sent again")
+    STEP_FAILED = "step_failed", _("a step of the execution failed")
+    EXECUTION_RETRIED = "execution_retried", _("execution retried")
 
 
 class AuditEvent(AppendOnlyModel):
@@ -586,6 +588,51 @@ class NotificationSend(models.Model):
 
     def __str__(self) -> str:
         return f"E-mail #{self.pk}"
+
+
+class ExecutionStep(models.Model):
+    """One named step of a request's execution (building an export, erasing, notifying a
+    recipient…) and what became of it (dsr_requests.execution.step_run): a step is done at
+    most once; a failure is shown in the queue and on the request page with a retry button.
+    No personal data: the error is the exception's class and code only."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("to do")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    rights_request = models.ForeignKey(
+        RightsRequest, on_delete=models.CASCADE, related_name="steps"
+    )
+    name = models.CharField(_("step"), max_length=40)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("last error"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("planned on"), default=timezone.now)
+    started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+    # What the step produced, for the steps after it (ids, counts, codes; no personal data).
+    result = models.JSONField(_("result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("execution step")
+        verbose_name_plural = _("execution steps")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["rights_request", "name"], name="dsr_step_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["rights_request"],
+                condition=models.Q(status="failed"),
+                name="dsr_step_failed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Step #{self.pk}"
 
 
 # How long a confirmation link stays valid (web intake; staff intake by letter or phone).

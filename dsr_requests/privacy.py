@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsr_requests.models import (
     AuditEvent,
+    ExecutionStep,
     NotificationSend,
     RequestAttachment,
     RequestMessage,
@@ -135,12 +136,13 @@ datamap.register(
     keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
 
-# The clock, the trail and the e-mails sent hold no personal data of their own (dates, codes,
-# ids): they stay with the request they prove was handled on time.
+# The clock, the trail, the e-mails sent and the execution's steps hold no personal data of
+# their own (dates, codes, ids): they stay with the request they prove was handled on time.
 for model, key, fields in (
     (RequestPause, "rights_request_pauses", ["reason", "started_at", "ended_at"]),
     (AuditEvent, "rights_request_audit", ["action", "actor_kind", "at"]),
     (NotificationSend, "rights_request_emails", ["kind", "status", "created_at", "sent_at"]),
+    (ExecutionStep, "rights_request_steps", ["name", "status", "finished_at"]),
 ):
     datamap.register(
         model,

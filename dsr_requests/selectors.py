@@ -22,6 +22,7 @@ from dsr_requests.models import (
     REFERENCE_CODE_LENGTH,
     AuditAction,
     AuditEvent,
+    ExecutionStep,
     NotificationSend,
     RequestMessage,
     RequestPause,
@@ -154,17 +155,23 @@ def rights_request_for_confirmation(
 def rights_request_queue(*, viewer, include_unconfirmed: bool = False) -> QuerySet[RightsRequest]:
     """The requests staff work, for the queue (Django admin's change list), with what each
     row shows in the same query: the assignee, the request it duplicates, whether an e-mail to
-    the person failed. The number of queries does not grow with the rows. Confirmed ones only
-    unless `include_unconfirmed` (web submissions not confirmed are not requests yet)."""
+    the person failed, whether a step of its execution failed. The number of queries does not
+    grow with the rows. Confirmed ones only unless `include_unconfirmed` (web submissions not
+    confirmed are not requests yet)."""
     if not viewer.has_perm(roles.VIEW):
         return RightsRequest.objects.none()
     failed = NotificationSend.objects.filter(
         rights_request=OuterRef("pk"), status=NotificationSend.Status.FAILED
     )
+    step_failed = ExecutionStep.objects.filter(
+        rights_request=OuterRef("pk"), status=ExecutionStep.Status.FAILED
+    )
     requests = RightsRequest.objects.all()
     if not include_unconfirmed:
         requests = requests.confirmed()
-    return requests.select_related("assignee", "duplicate_of").annotate(email_failed=Exists(failed))
+    return requests.select_related("assignee", "duplicate_of").annotate(
+        email_failed=Exists(failed), step_failed=Exists(step_failed)
+    )
 
 
 def rights_request_search(queryset: QuerySet[RightsRequest], term: str) -> QuerySet[RightsRequest]:
@@ -201,9 +208,14 @@ class TimelineEntry:
     detail: str = ""
 
 
-# What the person does not see of their request's trail: staff's internal notes and who
-# opened which document.
-_STAFF_ONLY_ACTIONS = (AuditAction.NOTE_ADDED, AuditAction.ATTACHMENT_VIEWED)
+# What the person does not see of their request's trail: staff's internal notes, who opened
+# which document, and the execution's internal steps (a failed step, its retry).
+_STAFF_ONLY_ACTIONS = (
+    AuditAction.NOTE_ADDED,
+    AuditAction.ATTACHMENT_VIEWED,
+    AuditAction.STEP_FAILED,
+    AuditAction.EXECUTION_RETRIED,
+)
 
 
 def rights_request_timeline(
@@ -300,6 +312,10 @@ def _event_detail(event) -> str:
             ngettext("paused %(days)s day", "paused %(days)s days", details["paused_days"])
             % {"days": details["paused_days"]}
         )
+    if "step" in details:
+        parts.append(details["step"])
+    if "steps" in details:
+        parts.append(", ".join(details["steps"]))
     for key in ("duplicate_of_reference", "into_reference"):
         if key in details:
             parts.append(details[key])

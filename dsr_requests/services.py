@@ -46,6 +46,7 @@ from dsr_requests.files import file_type_detect, max_bytes
 from dsr_requests.models import (
     AuditAction,
     AuditEvent,
+    ExecutionStep,
     NotificationSend,
     RequestAttachment,
     RequestMessage,
@@ -901,6 +902,66 @@ def notification_resend(
     _task().delay_on_commit(notification.pk)
     notification.refresh_from_db()
     return notification
+
+
+# Execution steps (dsr_requests.execution)
+
+
+@transaction.atomic
+def execution_step_failed(
+    *, rights_request_id: int, name: str, error: str, now: datetime | None = None
+) -> ExecutionStep:
+    """Record that a step of the execution failed (execution.step_run): the queue and the
+    request page show it with a retry button; the audit trail keeps the failure."""
+    now = now or timezone.now()
+    rights_request = RightsRequest.objects.select_for_update().get(pk=rights_request_id)
+    step, _created = ExecutionStep.objects.get_or_create(rights_request=rights_request, name=name)
+    step.status = ExecutionStep.Status.FAILED
+    step.attempts += 1
+    step.error = error
+    step.finished_at = now
+    step.save()
+    _audit(
+        rights_request,
+        AuditAction.STEP_FAILED,
+        None,
+        rights_request.state,
+        now=now,
+        details={"step": name, "error": error},
+    )
+    return step
+
+
+@transaction.atomic
+def execution_retry(
+    *, rights_request: RightsRequest, actor: User, now: datetime | None = None
+) -> RightsRequest:
+    """Staff "Retry" on a request whose execution failed: the failed steps go back to do and
+    the executor of the request's kind starts again after commit; the steps already done are
+    skipped (execution.step_run)."""
+    now = now or timezone.now()
+    rights_request = _lock(rights_request, None, actor)
+    if rights_request.state != State.IN_PROGRESS:
+        raise TransitionRefused()
+    failed = rights_request.steps.filter(status=ExecutionStep.Status.FAILED)
+    names = sorted(failed.values_list("name", flat=True))
+    if not names:
+        raise RightsRequestError(
+            _("No step of this request failed: there is nothing to retry."),
+            code="nothing_to_retry",
+        )
+    failed.update(status=ExecutionStep.Status.PENDING)
+    _audit(
+        rights_request,
+        AuditAction.EXECUTION_RETRIED,
+        actor,
+        rights_request.state,
+        now=now,
+        details={"steps": names},
+    )
+    pk, kind = rights_request.pk, rights_request.kind
+    transaction.on_commit(lambda: execution.execution_start(rights_request_id=pk, kind=kind))
+    return rights_request
 
 
 # E-mails

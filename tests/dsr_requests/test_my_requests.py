@@ -288,7 +288,16 @@ def test_no_answer_form_when_velux_asked_nothing(client, customer):
 
 
 def test_the_persons_timeline_leaves_out_internal_notes_and_staff_addresses(asked):
+    AuditEvent.objects.create(
+        rights_request=asked,
+        reference=asked.reference,
+        action=AuditAction.STEP_FAILED,
+        actor_kind=AuditEvent.ActorKind.SYSTEM,
+        from_state=asked.state,
+        to_state=asked.state,
+    )
     entries = rights_request_timeline(rights_request=asked, for_person=True)
+    assert str(AuditAction.STEP_FAILED.label) not in [e.title for e in entries]
     staff_view = rights_request_timeline(rights_request=asked)
 
     assert "Called the shop: unsure." in [e.body for e in staff_view]
