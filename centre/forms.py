@@ -109,6 +109,10 @@ class ReauthenticateForm(_PortalForm, allauth_forms.ReauthenticateForm):
 RECTIFIABLE_FIELDS = ("first_name", "last_name", "phone", "street", "postal_code", "city")
 
 
+# The choice "all of them" of restriction and objection (stored as no purpose).
+ALL_PURPOSES = "all"
+
+
 def _submission_key() -> str:
     return secrets.token_urlsafe(24)
 
@@ -118,7 +122,7 @@ class RightsRequestForm(forms.Form):
     address, so the request concerns the address they give (and waits for its confirmation).
     The hidden `submission_key` makes a double submit one request."""
 
-    details_label: str | Promise = _("Anything you want to add (optional)")
+    details_label: str | Promise = _("Anything you want to add")
     details_help: str | Promise = ""
     details_required = False
 
@@ -177,21 +181,26 @@ class RestrictionForm(RightsRequestForm):
         "you want it kept; you need it for a legal claim; you objected and wait for our answer."
     )
     details_required = True
-    purpose = forms.ChoiceField(label=_("Which use?"), required=False, widget=forms.RadioSelect)
+    field_order = ["submission_key", "email", "purpose", "details"]
+    purpose = forms.ChoiceField(label=_("Which use?"), widget=forms.RadioSelect)
 
     def __init__(self, *args, purposes=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["purpose"].choices = [
-            ("", _("All uses of my data")),
+            (ALL_PURPOSES, _("All uses of my data")),
             *((p.code, f"§{p.section} {p.name}") for p in purposes),
         ]
+        self.fields["purpose"].initial = ALL_PURPOSES
+        self.fields["purpose"].error_messages["required"] = _("Choose which use to limit.")
 
     def submission(self) -> dict:
-        return {**super().submission(), "purpose": self.cleaned_data.get("purpose", "")}
+        purpose = self.cleaned_data.get("purpose", "")
+        # The request's purpose: one, or empty for all of them (RightsRequest.purpose).
+        return {**super().submission(), "purpose": "" if purpose == ALL_PURPOSES else purpose}
 
 
 class ObjectionForm(RestrictionForm):
-    details_label = _("Your reasons (optional)")
+    details_label = _("Your reasons")
     details_help = _("Tell us what in your situation makes you object, if you like.")
     details_required = False
 
@@ -200,9 +209,9 @@ class ObjectionForm(RestrictionForm):
         self.fields["purpose"].label = _("Which use do you object to?")
         self.fields["purpose"].choices = [
             *((p.code, f"§{p.section} {p.name}") for p in purposes),
-            ("", _("All of these uses")),
+            (ALL_PURPOSES, _("All of these uses")),
         ]
-        self.fields["purpose"].required = True
+        self.fields["purpose"].initial = None
         self.fields["purpose"].error_messages["required"] = _("Choose the use you object to.")
 
 
@@ -218,7 +227,7 @@ class RectificationForm(RightsRequestForm):
         self.current = current
         if current is None:
             return
-        self.fields["details"].label = _("Anything else that is wrong (optional)")
+        self.fields["details"].label = _("Anything else that is wrong")
         self.fields["details"].required = False
         for name in RECTIFIABLE_FIELDS:
             value = current.get(name) or ""

@@ -306,7 +306,7 @@ def test_restriction_asks_why(client, django_capture_on_commit_callbacks):
     response = _post(
         client,
         "/en/rights/restriction/",
-        {"email": "lotte.peeters@example.be", "purpose": ""},
+        {"email": "lotte.peeters@example.be", "purpose": "all"},
         execute=django_capture_on_commit_callbacks,
     )
 
@@ -335,3 +335,30 @@ def test_erasure_says_first_that_another_open_request_holds_the_data_and_what_go
     assert "a rights request still being handled" in preview
     erased = preview[preview.index("<h4>Erased</h4>") :]
     assert "(2)" in erased.split("</ul>")[0]
+
+
+@pytest.mark.parametrize("key", ["objection", "restriction"])
+def test_all_uses_is_one_request_without_a_purpose(client, key, django_capture_on_commit_callbacks):
+    details = {"restriction": "The data is wrong.", "objection": ""}[key]
+
+    response = _post(
+        client,
+        f"/en/rights/{key}/",
+        {"email": "lotte.peeters@example.be", "purpose": "all", "details": details},
+        execute=django_capture_on_commit_callbacks,
+    )
+
+    assert response.status_code == 302
+    assert RightsRequest.objects.get().purpose == ""
+
+
+def test_an_objection_without_a_chosen_use_is_refused(client, django_capture_on_commit_callbacks):
+    response = _post(
+        client,
+        "/en/rights/objection/",
+        {"email": "lotte.peeters@example.be"},
+        execute=django_capture_on_commit_callbacks,
+    )
+
+    assert response.status_code == 400
+    assert "Choose the use you object to." in response.content.decode()
