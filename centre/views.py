@@ -20,8 +20,8 @@ from centre.rights import RIGHTS, RIGHTS_BY_KEY
 from dsr_requests.exceptions import IntakeInvalid
 from dsr_requests.forms import errors_from
 from dsr_requests.roles import is_staff_login
-from dsr_requests.selectors import FOLLOWED_SESSION_KEY, followed_ids
 from dsr_requests.services import rights_request_submit
+from dsr_requests.views import follow_in_session
 from subjects.models import DataSubject, LegalBasis, Purpose, Recipient
 
 
@@ -145,8 +145,7 @@ def _submitted(request: HttpRequest, made) -> HttpResponse:
     if made.needs_confirmation:
         return redirect("centre:request_sent")
     # The person's own request: their page shows it (also before the login's subject link).
-    followed = [pk for pk in followed_ids(request.session) if pk != rights_request.pk]
-    request.session[FOLLOWED_SESSION_KEY] = [*followed, rights_request.pk][-20:]
+    follow_in_session(request, rights_request)
     messages.success(
         request,
         gettext("Thank you. We received your request; its reference is %(reference)s.")

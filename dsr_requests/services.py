@@ -145,8 +145,12 @@ def rights_request_submit(
     submission_key = submission_key.strip()[:64]
     if submission_key:
         earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
-        if earlier is not None:
+        if earlier is not None and _same_submission(earlier, kind=kind, email=email):
             return Submission(earlier)
+        if earlier is not None:
+            # A key seen with another address or kind is no double submit of this form (and
+            # must never lead to someone else's request): filed as a request of its own.
+            submission_key = ""
         try:
             return _rights_request_submit(
                 kind=kind,
@@ -168,7 +172,7 @@ def rights_request_submit(
         except IntegrityError:
             # The same form submitted twice at once: the other submission made the request.
             earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
-            if earlier is None:
+            if earlier is None or not _same_submission(earlier, kind=kind, email=email):
                 raise
             return Submission(earlier)
     return _rights_request_submit(
@@ -187,6 +191,10 @@ def rights_request_submit(
         channel=channel,
         now=now,
     )
+
+
+def _same_submission(earlier: RightsRequest, *, kind: str, email: str) -> bool:
+    return earlier.kind == kind.strip() and earlier.email == normalise_email(email or "")
 
 
 def _rights_request_submit(

@@ -57,7 +57,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         confirmed = services.rights_request_confirm(token=token)
     except ConfirmationInvalid:
         return render(request, "dsr_requests/confirm_invalid.html", status=404)
-    _follow(request, confirmed)
+    follow_in_session(request, confirmed)
     return render(
         request,
         "dsr_requests/confirmed.html",
@@ -75,11 +75,13 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
     rights_request = rights_request_for_follow(token=token)
     if rights_request is None:
         raise Http404
-    _follow(request, rights_request)
+    follow_in_session(request, rights_request)
     return redirect("dsr_requests:detail", reference=rights_request.reference)
 
 
-def _follow(request: HttpRequest, rights_request: RightsRequest) -> None:
+def follow_in_session(request: HttpRequest, rights_request: RightsRequest) -> None:
+    """Let this browser see `rights_request` without an account (its follow link was
+    opened, or the person just made or confirmed it here)."""
     followed = [pk for pk in followed_ids(request.session) if pk != rights_request.pk]
     request.session[FOLLOWED_SESSION_KEY] = [*followed, rights_request.pk][-FOLLOWED_MAX:]
 

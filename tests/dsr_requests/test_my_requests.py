@@ -344,3 +344,19 @@ def test_my_requests_costs_the_same_queries_for_two_requests_or_twenty(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get("/en/requests/").content.decode()
     assert html.count('<th scope="row"><a href="/en/requests/VP-') == 20
+
+
+def test_a_submission_key_seen_with_another_address_never_returns_that_request(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = rights_request_submit(
+            kind=Kind.ACCESS, email="a@example.be", language="nl", submission_key="k" * 32
+        )
+        other = rights_request_submit(
+            kind=Kind.ACCESS, email="b@example.be", language="nl", submission_key="k" * 32
+        )
+
+    assert other.rights_request.pk != first.rights_request.pk
+    assert other.rights_request.email == "b@example.be"
+    assert RightsRequest.objects.count() == 2
