@@ -360,3 +360,51 @@ def test_a_submission_key_seen_with_another_address_never_returns_that_request(
     assert other.rights_request.pk != first.rights_request.pk
     assert other.rights_request.email == "b@example.be"
     assert RightsRequest.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_of_one_form_at_the_same_moment_make_one_request(monkeypatch):
+    """Both pass the look-up for an earlier request before either has written it: the unique
+    key decides, and the second gets the first one's request."""
+    import threading
+
+    from django.db import connection
+
+    from dsr_requests import services
+
+    original = services._rights_request_submit
+    both_looked = threading.Barrier(2, timeout=10)
+
+    def after_the_look_up(**kwargs):
+        both_looked.wait()
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "_rights_request_submit", after_the_look_up)
+    monkeypatch.setattr(
+        "dsr_requests.tasks.notification_send_task.delay_on_commit", lambda *args: None
+    )
+    results, errors = [], []
+
+    def submit():
+        try:
+            results.append(
+                services.rights_request_submit(
+                    kind=Kind.ACCESS, email="a@example.be", language="nl", submission_key="k" * 32
+                ).rights_request.pk
+            )
+        except Exception as error:  # reported by the assertion below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert errors == []
+    assert len(results) == 2
+    assert len(set(results)) == 1
+    assert RightsRequest.objects.count() == 1
