@@ -104,9 +104,19 @@ class ReauthenticateForm(_PortalForm, allauth_forms.ReauthenticateForm):
 # The request forms of the rights pages (centre.views.right). Their shape only: the rules
 # are `dsr_requests.services.rights_request_submit`'s (IntakeInvalid comes back on the form).
 
-# What a signed-in person may have corrected of their identity (DataSubject's own fields;
-# other data is corrected by the free text).
-RECTIFIABLE_FIELDS = ("first_name", "last_name", "phone", "street", "postal_code", "city")
+# The data map's category of the person's identity: its rectifiable fields are what a
+# signed-in person corrects field by field (other data by the free text).
+IDENTITY_CATEGORY = "identity"
+
+
+def identity_rectifiable_labels() -> dict[str, str | Promise]:
+    """The identity's rectifiable fields (`Category.rectifiable_fields`) and their labels."""
+    from subjects.datamap import datamap
+
+    category = datamap.category(IDENTITY_CATEGORY)
+    if category is None:
+        return {}
+    return {field.name: field.label for field in category.rectifiable_fields()}
 
 
 # The choice "all of them" of restriction and objection (stored as no purpose).
@@ -225,14 +235,15 @@ class RectificationForm(RightsRequestForm):
     def __init__(self, *args, current: dict | None = None, labels: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.current = current
+        self.labels = labels or {}
         if current is None:
             return
         self.fields["details"].label = _("Anything else that is wrong")
         self.fields["details"].required = False
-        for name in RECTIFIABLE_FIELDS:
+        for name in self.labels:
             value = current.get(name) or ""
             self.fields[f"new_{name}"] = forms.CharField(
-                label=capfirst(_("Correct %(field)s") % {"field": labels[name]}),
+                label=capfirst(_("Correct %(field)s") % {"field": self.labels[name]}),
                 # Escaped: the field template prints help texts as HTML.
                 help_text=_("Now: %(value)s") % {"value": escape(value)}
                 if value
@@ -246,7 +257,7 @@ class RectificationForm(RightsRequestForm):
         if self.current is None:
             return []
         changes = []
-        for name in RECTIFIABLE_FIELDS:
+        for name in self.labels:
             new = (self.cleaned_data.get(f"new_{name}") or "").strip()
             if new and new != (self.current.get(name) or ""):
                 changes.append((name, self.current.get(name) or "", new))
@@ -255,9 +266,9 @@ class RectificationForm(RightsRequestForm):
     def clean(self):
         cleaned = super().clean()
         nothing_given = not self.corrections() and not cleaned.get("details", "").strip()
-        if self.current is not None and not self.errors and nothing_given:
+        if self.current is not None and self.labels and not self.errors and nothing_given:
             self.add_error(
-                f"new_{RECTIFIABLE_FIELDS[0]}",
+                f"new_{next(iter(self.labels))}",
                 _("Give at least one corrected value, or say what else is wrong."),
             )
         return cleaned

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
@@ -14,11 +15,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from centre import selectors
-from centre.forms import RECTIFIABLE_FIELDS, REQUEST_FORMS
+from centre.forms import IDENTITY_CATEGORY, REQUEST_FORMS, identity_rectifiable_labels
 from centre.policy import policy_version_current
 from centre.rights import RIGHTS, RIGHTS_BY_KEY
 from dsr_requests.exceptions import IntakeInvalid
 from dsr_requests.forms import errors_from
+from dsr_requests.rectification import RectificationInvalid, rectification_items_propose
 from dsr_requests.roles import is_staff_login
 from dsr_requests.services import rights_request_submit
 from dsr_requests.views import follow_in_session
@@ -72,11 +74,10 @@ def _form_kwargs(key: str, subject: DataSubject | None) -> dict:
             purposes = purposes.filter(legal_basis=LegalBasis.LEGITIMATE_INTEREST)
         return {"purposes": list(purposes)}
     if key == "rectification" and subject is not None:
+        labels = identity_rectifiable_labels()
         return {
-            "current": {name: getattr(subject, name) for name in RECTIFIABLE_FIELDS},
-            "labels": {
-                name: DataSubject._meta.get_field(name).verbose_name for name in RECTIFIABLE_FIELDS
-            },
+            "current": {name: getattr(subject, name) for name in labels},
+            "labels": labels,
         }
     return {}
 
@@ -122,13 +123,31 @@ def right(request: HttpRequest, key: str) -> HttpResponse:
             if key == "rectification" and subject is not None:
                 submission["details"] = _rectification_details(form, kwargs["labels"])
             try:
-                made = rights_request_submit(
-                    kind=key,
-                    email=email or form.cleaned_data["email"],
-                    language=request.LANGUAGE_CODE,
-                    user=request.user if email else None,
-                    **submission,
-                )
+                # One transaction: a correction refused by its field's rules files nothing
+                # (and sends nothing: the e-mails go after commit).
+                with transaction.atomic():
+                    made = rights_request_submit(
+                        kind=key,
+                        email=email or form.cleaned_data["email"],
+                        language=request.LANGUAGE_CODE,
+                        user=request.user if email else None,
+                        **submission,
+                    )
+                    if key == "rectification" and subject is not None and form.corrections():
+                        rectification_items_propose(
+                            rights_request=made.rights_request,
+                            items=[
+                                (IDENTITY_CATEGORY, name, new)
+                                for name, _current, new in form.corrections()
+                            ],
+                        )
+            except RectificationInvalid as invalid:
+                for name, field_messages in invalid.fields.items():
+                    field = f"new_{name.rsplit('.', 1)[-1]}"
+                    for message in field_messages:
+                        form.add_error(field if field in form.fields else None, message)
+                if not invalid.fields:
+                    form.add_error(None, invalid.message)
             except IntakeInvalid as invalid:
                 errors_from(form, invalid)
             else:

@@ -30,6 +30,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from dsr_requests import forms as request_forms
 from dsr_requests import roles, services
+from dsr_requests.admin_exports import export_review_url, export_urls
 from dsr_requests.models import (
     AuditEvent,
     ExecutionStep,
@@ -58,6 +59,11 @@ from subjects.admin import subject_page_actions
 from subjects.models import DataSubject
 from velux_privacy.calendar import local_date
 from velux_privacy.errors import DomainError
+
+# Panels of the request page added by the executions (erasure preview, recipient notices,
+# proposed corrections): each `panel(request, rights_request)` returns None or a dict with the
+# "template" to include and its context (the template sees it as `panel`).
+request_page_panels: list[Callable[[HttpRequest, RightsRequest], dict | None]] = []
 
 # Days left at which the queue turns amber, then red (issue 8: green ≥ 10, amber 5–9).
 AMBER_BELOW = 10
@@ -583,6 +589,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 wrap(self.retry_view),
                 name="dsr_requests_rightsrequest_retry",
             ),
+            *export_urls(self, wrap),
             *super().get_urls(),
         ]
 
@@ -641,6 +648,12 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 for step in steps_available(request.user, rights_request)
             ],
             "may_work": roles.may_work(request.user, rights_request),
+            "export_review_url": export_review_url(rights_request),
+            "panels": [
+                found
+                for found in (panel(request, rights_request) for panel in request_page_panels)
+                if found
+            ],
             "personal_data": personal_data,
             "subject_url": reverse("admin:subjects_datasubject_change", args=[subject.pk])
             if subject is not None and request.user.has_perm("subjects.view_datasubject")
@@ -1132,3 +1145,7 @@ def _enter_request_for(request: HttpRequest, subject: DataSubject):
 
 
 subject_page_actions.append(_enter_request_for)
+
+
+# Erasure, rectification and their Art. 19 notices: their own module, loaded with this one.
+from dsr_requests import admin_notices  # noqa: E402, F401

@@ -54,3 +54,11 @@ class ConfirmationInvalid(RightsRequestError):
 class AttachmentRefused(RightsRequestError):
     code = "attachment_refused"
     default_message = _("This file cannot be added to the request.")
+
+
+class ExportRefused(RightsRequestError):
+    """A step of an access or portability export that its state does not allow (not built
+    yet, released already), or a row that is not the subject's (dsr_requests.exports)."""
+
+    code = "export_refused"
+    default_message = _("This cannot be done on the request's export now.")

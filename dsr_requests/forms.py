@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from dsr_requests import roles
 from dsr_requests.files import ALLOWED_EXTENSIONS
-from dsr_requests.models import RequestAttachment, RequestPause, RightsRequest
+from dsr_requests.models import (
+    RecipientNotice,
+    RectificationItem,
+    RequestAttachment,
+    RequestPause,
+    RightsRequest,
+)
 from dsr_requests.workflow import Kind
 from subjects.models import Language, PurposeCode
 from velux_privacy.calendar import BRUSSELS, local_date
@@ -270,6 +276,59 @@ class MergeForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     """A step with nothing to fill in: the button is the confirmation."""
+
+
+class RecipientNoticeAnswerForm(forms.Form):
+    """The recipient's answer to an Art. 19 notice (the public form of the e-mailed link)."""
+
+    answer = forms.ChoiceField(
+        label=_("What did you do?"),
+        choices=RecipientNotice.Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required when it could not be done: say why."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("A PDF, JPEG, PNG or TIFF file, or an e-mail saved as .eml."),
+    )
+
+
+class NoticeTickOffForm(forms.Form):
+    """Staff record a recipient's answer they received otherwise."""
+
+    answer = forms.ChoiceField(
+        label=_("The recipient's answer"),
+        choices=RecipientNotice.Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=True,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How and when the recipient answered."),
+    )
+
+
+class CorrectionDecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=RectificationItem.Decision.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required for a rejection: the person is told."),
+    )
 
 
 # The person's forms in the privacy centre (dsr_requests.views).

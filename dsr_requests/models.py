@@ -484,6 +484,20 @@ class AuditAction(models.TextChoices):
     EMAIL_RESENT = "email_resent", _("e-mail sent again")
     STEP_FAILED = "step_failed", _("a step of the execution failed")
     EXECUTION_RETRIED = "execution_retried", _("execution retried")
+    EXPORT_BUILT = "export_built", _("export built")
+    ROW_WITHHELD = "row_withheld", _("row withheld from the export")
+    ROW_RESTORED = "row_restored", _("withheld row put back in the export")
+    EXPORT_RELEASED = "export_released", _("export released to the person")
+    EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
+    EXPORT_EXPIRED = "export_expired", _("export file deleted after its expiry")
+    ERASURE_EXECUTED = "erasure_executed", _("personal data erased")
+    ERASURE_WAITING = "erasure_waiting", _("erasure waits for a reason to end")
+    RECIPIENT_NOTIFIED = "recipient_notified", _("recipient informed (Art. 19)")
+    RECIPIENT_REMINDED = "recipient_reminded", _("recipient reminded")
+    RECIPIENT_ESCALATED = "recipient_escalated", _("recipient notice escalated to the DPO")
+    RECIPIENT_ANSWERED = "recipient_answered", _("recipient answered")
+    CORRECTION_DECIDED = "correction_decided", _("correction decided")
+    CORRECTIONS_APPLIED = "corrections_applied", _("corrections applied")
 
 
 class AuditEvent(AppendOnlyModel):
@@ -638,3 +652,251 @@ class ExecutionStep(models.Model):
 # How long a confirmation link stays valid (web intake; staff intake by letter or phone).
 def confirmation_expiry(now: datetime) -> datetime:
     return now + timedelta(days=settings.RIGHTS_REQUEST_CONFIRMATION_DAYS)
+
+
+def export_upload_to(instance: RequestExport, filename: str) -> str:
+    """A random name under the year: nothing in the path says whose export it is."""
+    return f"exports/{timezone.now():%Y}/{secrets.token_hex(16)}.zip"
+
+
+class RequestExport(models.Model):
+    """The answer to an access (GDPR Art. 15) or portability (Art. 20) request: the ZIP built
+    from the data map into private storage (subjects.exports), what it holds (categories and
+    row counts, no personal data), and its release to the person after staff's review
+    (Art. 15(4)). The file is deleted once its link expires (`exports_expire`); the row stays
+    with the request until the request is erased."""
+
+    rights_request = models.OneToOneField(
+        RightsRequest, on_delete=models.CASCADE, related_name="export"
+    )
+    portability = models.BooleanField(_("portability"), default=False)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    file = models.FileField(
+        _("file"), upload_to=export_upload_to, max_length=200, blank=True, editable=False
+    )
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # [{"key", "label", "rows", "withheld", "withheld_reason"}] as the ZIP's manifest says.
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    # The withheld rows the file leaves out, as [category key, row id] pairs: a release
+    # rebuilds the file when staff's withholdings differ.
+    withheld_applied = models.JSONField(default=list, blank=True, editable=False)
+    built_at = models.DateTimeField(_("built on"), null=True, blank=True)
+    builds = models.PositiveSmallIntegerField(_("builds"), default=0)
+    # Staff's release: asked (the rebuild and the e-mail follow in the worker), then done.
+    release_requested_at = models.DateTimeField(_("release asked on"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    released_at = models.DateTimeField(_("released on"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("link valid until"), null=True, blank=True)
+    # In the signed download link: a new release (or an expiry) makes older links void.
+    download_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+    file_deleted_at = models.DateTimeField(_("file deleted on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request export")
+        verbose_name_plural = _("request exports")
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                condition=~models.Q(file=""),
+                name="dsr_export_file_expiry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Export #{self.pk}"
+
+    @property
+    def rows(self) -> int:
+        return sum(c.get("rows", 0) for c in self.categories)
+
+    @property
+    def withheld(self) -> int:
+        return sum(c.get("withheld", 0) for c in self.categories)
+
+    @property
+    def is_released(self) -> bool:
+        return self.released_at is not None
+
+
+class ExportWithholding(models.Model):
+    """One row staff leave out of an access or portability export because it would reveal
+    other people (GDPR Art. 15(4)): a service note naming a neighbour, an installer's address.
+    The person is told how many rows of the category were left out, and this reason."""
+
+    rights_request = models.ForeignKey(
+        RightsRequest, on_delete=models.CASCADE, related_name="export_withholdings"
+    )
+    category = models.CharField(_("category"), max_length=64)
+    # The row's primary key as text (every category's key type fits).
+    row_id = models.CharField(_("row"), max_length=64)
+    reason = models.TextField(_("reason given to the person"))
+    withheld_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withheld by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withheld_at = models.DateTimeField(_("withheld on"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("row withheld from an export")
+        verbose_name_plural = _("rows withheld from exports")
+        ordering = ["category", "withheld_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rights_request", "category", "row_id"], name="dsr_withholding_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Withholding #{self.pk}"
+
+
+def recipient_notice_upload_to(instance: RecipientNotice, filename: str) -> str:
+    """A random name under the year, outside the request documents' folder (their sweep
+    keeps only the files of request attachments)."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"recipient_notices/{timezone.now():%Y}/{secrets.token_hex(16)}.{suffix}"
+
+
+class RecipientNotice(models.Model):
+    """GDPR Art. 19: one recipient of the register that received categories an erasure (or a
+    rectification) touched, told of it. Staff tick it off with a note, or the recipient's
+    privacy contact answers on a small form reached by a signed, expiring link
+    (dsr_requests.recipient_notices). Each answer is an audit event; the request completes
+    when all its notices are answered."""
+
+    class Reason(models.TextChoices):
+        ERASURE = "erasure", _("erasure")
+        RECTIFICATION = "rectification", _("rectification")
+
+    class Answer(models.TextChoices):
+        ERASED = "erased", _("erased (or corrected) as asked")
+        NONE_HELD = "none_held", _("no data on the person held")
+        COULD_NOT = "could_not", _("could not do it")
+
+    class AnsweredVia(models.TextChoices):
+        STAFF = "staff", _("ticked off by staff")
+        FORM = "form", _("the recipient's form")
+
+    rights_request = models.ForeignKey(
+        RightsRequest, on_delete=models.CASCADE, related_name="recipient_notices"
+    )
+    recipient = models.ForeignKey(
+        "subjects.Recipient",
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="notices",
+    )
+    reason = models.CharField(_("about"), max_length=16, choices=Reason.choices)
+    # The data map's category keys the recipient received and the erasure touched.
+    categories = models.JSONField(_("categories"), default=list)
+    # Where it was e-mailed (the recipient's privacy contact when it was made), else blank:
+    # staff tick it off.
+    contact_email = models.EmailField(_("sent to"), blank=True)
+    # The signed link names the notice and this nonce; cleared once answered.
+    link_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created on"), default=timezone.now)
+    sent_at = models.DateTimeField(_("last sent on"), null=True, blank=True)
+    reminders = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    escalated_at = models.DateTimeField(_("escalated to the DPO on"), null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=12, choices=Answer.choices, blank=True)
+    answered_via = models.CharField(
+        _("answered through"), max_length=8, choices=AnsweredVia.choices, blank=True
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ticked off by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    file = models.FileField(
+        _("file"), upload_to=recipient_notice_upload_to, max_length=200, blank=True
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    file_type = models.CharField(_("file type"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("recipient notice (Art. 19)")
+        verbose_name_plural = _("recipient notices (Art. 19)")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rights_request", "recipient", "reason"],
+                name="dsr_notice_one_per_recipient",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(answered_at__isnull=True),
+                name="dsr_notice_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Recipient notice #{self.pk}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+
+class RectificationItem(models.Model):
+    """GDPR Art. 16: one value the person proposes for one field of a category of the data
+    map, with what VELUX held when it was proposed, and staff's decision and its reason."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    rights_request = models.ForeignKey(
+        RightsRequest, on_delete=models.CASCADE, related_name="rectification_items"
+    )
+    category = models.CharField(_("category"), max_length=64)
+    field = models.CharField(_("field"), max_length=64)
+    # The row the value is on (the person's one row of the category when proposed).
+    object_id = models.BigIntegerField(_("row"))
+    current_value = models.TextField(_("value held"), blank=True)
+    proposed_value = models.TextField(_("value proposed"), blank=True)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proposed correction")
+        verbose_name_plural = _("proposed corrections")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rights_request", "category", "field"], name="dsr_rectification_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposed correction #{self.pk}"

@@ -16,8 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from dsr_requests.models import (
     AuditEvent,
     ExecutionStep,
+    ExportWithholding,
     NotificationSend,
+    RecipientNotice,
+    RectificationItem,
     RequestAttachment,
+    RequestExport,
     RequestMessage,
     RequestPause,
     RightsRequest,
@@ -133,6 +137,95 @@ datamap.register(
         "size",
         "uploaded_at",
     ],
+    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+)
+
+# The answer to an access or portability request: the export (its file is deleted when its
+# link expires, or by the nightly sweep once the row is gone) and the rows staff withheld from
+# it, with the reason the person was given. Deleted with the request's personal data.
+datamap.register(
+    RequestExport,
+    key="rights_request_exports",
+    retention=_(
+        "The file until its download link expires; what it held (counts) while the request "
+        "is kept with your details."
+    ),
+    source=_("Made by us from the data we hold on you, to answer your request."),
+    purposes=PURPOSES,
+    subject_path="rights_request__subject",
+    match_email="rights_request__email",
+    fields=[
+        ("rights_request__reference", _("request")),
+        "portability",
+        "size",
+        "built_at",
+        "released_at",
+        "expires_at",
+        "downloads",
+    ],
+    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+)
+datamap.register(
+    ExportWithholding,
+    key="rights_request_export_withholdings",
+    retention=_("While the request is kept with your details."),
+    source=_("Decided by us when we reviewed the answer to your request (GDPR Art. 15(4))."),
+    purposes=PURPOSES,
+    subject_path="rights_request__subject",
+    match_email="rights_request__email",
+    fields=[("rights_request__reference", _("request")), "category", "reason", "withheld_at"],
+    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+)
+# Art. 19 notices to recipients and the proposed corrections: what a recipient answered (a
+# note, a file) and the values proposed may name the person. Kept while the request is open;
+# deleted when it is closed and erased: the audit trail keeps, in codes, who was told and
+# what they answered, and what was decided.
+datamap.register(
+    RecipientNotice,
+    key="rights_request_recipient_notices",
+    retention=_(
+        "While the request is being handled; deleted when it is closed and erased (the audit "
+        "trail keeps which recipients were told and what they answered)."
+    ),
+    source=_("Made by us, and answered by the recipients we told of your request."),
+    purposes=PURPOSES,
+    subject_path="rights_request__subject",
+    match_email="rights_request__email",
+    # The file itself is deleted by the daily sweep once its row is gone (tasks.py).
+    fields=[
+        ("rights_request__reference", _("request")),
+        ("recipient__name", _("recipient")),
+        "reason",
+        "categories",
+        "answer",
+        "note",
+        "file_name",
+        "answered_at",
+    ],
+    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+)
+datamap.register(
+    RectificationItem,
+    key="rights_request_corrections",
+    retention=_(
+        "While the request is being handled; deleted when it is closed and erased (the audit "
+        "trail keeps what was decided)."
+    ),
+    source=_("From you, when you asked for the correction, and our decision."),
+    purposes=PURPOSES,
+    subject_path="rights_request__subject",
+    match_email="rights_request__email",
+    fields=[
+        ("rights_request__reference", _("request")),
+        "category",
+        "field",
+        "current_value",
+        "proposed_value",
+        "decision",
+        "reason",
+        "decided_at",
+    ],
+    provided=["proposed_value"],
     keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
 

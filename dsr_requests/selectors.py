@@ -209,12 +209,18 @@ class TimelineEntry:
 
 
 # What the person does not see of their request's trail: staff's internal notes, who opened
-# which document, and the execution's internal steps (a failed step, its retry).
+# which document, and the execution's internal steps (a failed step, its retry, the export's
+# review before its release, reminders and escalations of recipients).
 _STAFF_ONLY_ACTIONS = (
     AuditAction.NOTE_ADDED,
     AuditAction.ATTACHMENT_VIEWED,
     AuditAction.STEP_FAILED,
     AuditAction.EXECUTION_RETRIED,
+    AuditAction.EXPORT_BUILT,
+    AuditAction.ROW_WITHHELD,
+    AuditAction.ROW_RESTORED,
+    AuditAction.RECIPIENT_REMINDED,
+    AuditAction.RECIPIENT_ESCALATED,
 )
 
 

@@ -1083,6 +1083,10 @@ def _email_context(
             "follow_url": _follow_url(rights_request),
             "confirm_days": settings.RIGHTS_REQUEST_CONFIRMATION_DAYS,
         }
+        if notification.kind == NotificationSend.Kind.COMPLETION:
+            from dsr_requests.exports import export_email_context
+
+            context.update(export_email_context(rights_request=rights_request))
     return context
 
 

@@ -1,7 +1,8 @@
 """The person's pages of their rights requests, under the language prefix (/nl/requests/…):
 confirming a request from the address it concerns, following it by the signed link the
-acknowledgement carries, and "my requests" (the list, a request's page with its timeline and
-messages, the answer to a request for information, the withdrawal).
+acknowledgement carries, "my requests" (the list, a request's page with its timeline and
+messages, the answer to a request for information, the withdrawal), and the download of the
+export that answers an access or portability request.
 
 Who may see a request: the signed-in person whose data subject it concerns, or a session that
 opened the request's signed follow link (its id in `request.session["followed_requests"]`).
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from dsr_requests import services
 from dsr_requests.exceptions import ConfirmationInvalid, RightsRequestError, TransitionRefused
+from dsr_requests.exports import export_download_open, export_download_url, export_for_download
 from dsr_requests.forms import ReplyForm, WithdrawForm, errors_from
 from dsr_requests.models import RequestMessage, RightsRequest
 from dsr_requests.selectors import (
@@ -134,9 +136,9 @@ def _detail_context(rights_request: RightsRequest, reply_form: ReplyForm | None)
         "may_withdraw": request_allows(rights_request, Action.WITHDRAW),
         "reply_form": reply_form
         or (ReplyForm(max_mb=settings.RIGHTS_REQUEST_ATTACHMENT_MAX_MB) if may_reply else None),
-        # The exports engineer adds dsr_requests' `export_download_url(rights_request=…)`;
-        # until it is on main the page shows no download (see the template's marked place).
-        "export_download_url": None,
+        # A released export's signed, expiring link (None before release and after expiry);
+        # the download view checks the owner again (the session's followed requests too).
+        "export_download_url": export_download_url(rights_request=rights_request),
     }
 
 
@@ -197,4 +199,73 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("dsr_requests:detail", reference=rights_request.reference)
     return render(
         request, "dsr_requests/withdraw.html", {"rights_request": rights_request, "form": form}
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def export_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The export's ZIP, streamed, to its owner only (signed in as the request's subject, or
+    having opened the request's follow link) and with a valid, unexpired signed token.
+    Anyone else, a link expired or altered: 404, the same answer whatever the reason."""
+    export = export_for_download(
+        token=token,
+        user=request.user,
+        followed_requests=request.session.get("followed_requests") or (),
+    )
+    if export is None:
+        return render(request, "dsr_requests/export_unavailable.html", status=404)
+    response = FileResponse(
+        export_download_open(export=export),
+        as_attachment=True,
+        filename=f"{export.rights_request.reference}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def recipient_notice(request: HttpRequest, token: str) -> HttpResponse:
+    """GDPR Art. 19: the recipient's answer to a notice, from the e-mailed link (no account).
+    A tampered or unknown link is a 404, an expired one a page that says so (410), a notice
+    answered already a page that says so (409): none of them changes anything."""
+    from dsr_requests import recipient_notices as notices
+    from dsr_requests.forms import RecipientNoticeAnswerForm, errors_from
+    from subjects.datamap import datamap
+
+    closed = "dsr_requests/recipient_notice_closed.html"
+    try:
+        notice = notices.recipient_notice_for_token(token=token)
+    except notices.NoticeLinkExpired:
+        return render(request, closed, {"expired": True}, status=410)
+    except notices.NoticeAnsweredAlready:
+        return render(request, closed, {"answered": True}, status=409)
+    except notices.NoticeLinkInvalid as error:
+        raise Http404 from error
+    form = RecipientNoticeAnswerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notices.recipient_notice_answer(
+                token=token,
+                answer=form.cleaned_data["answer"],
+                note=form.cleaned_data["note"],
+                upload=form.cleaned_data.get("file"),
+            )
+        except notices.NoticeAnsweredAlready:
+            return render(request, closed, {"answered": True}, status=409)
+        except notices.NoticeLinkExpired:
+            return render(request, closed, {"expired": True}, status=410)
+        except notices.NoticeAnswerInvalid as error:
+            errors_from(form, error)
+        else:
+            return render(request, "dsr_requests/recipient_notice_done.html", {"notice": notice})
+    categories = [datamap.category(key).label for key in notice.categories if datamap.category(key)]
+    return render(
+        request,
+        "dsr_requests/recipient_notice.html",
+        {"notice": notice, "form": form, "categories": categories},
+        status=400 if form.errors else 200,
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from subjects.models import ErasurePending
+from subjects.models import DeletionReceipt, ErasurePending
 from subjects.services import ErasureCause, subjects_erase
 from velux_privacy.calendar import local_date, start_of_day
 
@@ -46,5 +46,20 @@ def erasures_pending_finish(*, now: datetime | None = None, batch_size: int = BA
                 now=now,
             )
             looked_at += len(batch)
+    _erasure_requests_settle(groups, now)
     logger.info("pending erasures looked at: %s", looked_at)
     return looked_at
+
+
+def _erasure_requests_settle(groups: dict[tuple, list[int]], now: datetime) -> None:
+    """The erasure requests that waited for these pending erasures may now be answered
+    (dsr_requests.erasure; retention is above dsr_requests in the import direction)."""
+    from dsr_requests.erasure import erasure_requests_settle
+
+    references = sorted(
+        reference
+        for (cause, reference, _purposes) in groups
+        if cause == DeletionReceipt.Cause.RIGHTS_REQUEST and reference
+    )
+    if references:
+        erasure_requests_settle(references=references, now=now)

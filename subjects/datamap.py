@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
@@ -253,6 +254,29 @@ class Category:
     def provided_fields(self) -> tuple[ExportField, ...]:
         return tuple(f for f in self.fields if f.name in self.provided)
 
+    def rectifiable_fields(self) -> tuple[ExportField, ...]:
+        """What a person may ask to correct (GDPR Art. 16): the fields they provided that are
+        the model's own editable values (no relation, no lookup through one). Never an
+        e-mail address: a new address is confirmed through the account, not rectified."""
+        found = []
+        for export_field in self.provided_fields():
+            if "__" in export_field.name:
+                continue
+            try:
+                model_field = self.model._meta.get_field(export_field.name)
+            except FieldDoesNotExist:
+                continue  # a label-only export field
+            if (
+                not getattr(model_field, "concrete", False)
+                or model_field.is_relation
+                or not model_field.editable
+                or model_field.primary_key
+                or isinstance(model_field, models.EmailField)
+            ):
+                continue
+            found.append(export_field)
+        return tuple(found)
+
 
 @dataclass
 class DataMap:
@@ -376,6 +400,10 @@ class DataMap:
 
     def is_declared(self, model: type[models.Model]) -> bool:
         return model in self._by_model or model in self._no_personal_data
+
+    def category(self, key: str) -> Category | None:
+        """The category registered under `key`, or None."""
+        return self._categories.get(key)
 
     def category_of(self, model: type[models.Model]) -> Category | None:
         return self._by_model.get(model)

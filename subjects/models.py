@@ -132,6 +132,16 @@ class Recipient(models.Model):
         help_text=_("Data may go to this recipient only when the person consented (§2.5)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # GDPR Art. 19: where a notice of an erasure or a rectification is e-mailed (a business
+    # address, e.g. privacy@…); without one, staff inform the recipient and tick it off.
+    privacy_contact_email = models.EmailField(
+        _("privacy contact e-mail"),
+        blank=True,
+        help_text=_(
+            "Erasure and rectification notices (GDPR Art. 19) are e-mailed here with a link "
+            "to answer. Leave empty when staff inform this recipient themselves."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

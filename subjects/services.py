@@ -915,6 +915,116 @@ def _write_receipts(
     )
 
 
+class RectificationRefused(DomainError):
+    """A correction that cannot be applied: an unknown category or field, a row that is no
+    longer there, or a value the field does not take (`fields` says which, and why)."""
+
+    code = "rectification_refused"
+    default_message = _("The correction cannot be applied as asked.")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One value to write: `field` of the row `object_id` of the data map's `category`."""
+
+    category: str
+    field: str
+    object_id: int
+    value: str
+
+
+def rectification_field_check(*, category_key: str, field: str) -> Category:
+    """The category of a correction of `field`, or RectificationRefused when `field` is not a
+    rectifiable field of it (`Category.rectifiable_fields`)."""
+    category = datamap.category(category_key)
+    if category is None:
+        raise RectificationRefused(
+            _("VELUX does not hold this kind of data."), code="unknown_category"
+        )
+    if field not in {f.name for f in category.rectifiable_fields()}:
+        message = _("This field cannot be corrected through a request.")
+        raise RectificationRefused(message, code="field_not_rectifiable", fields={field: [message]})
+    return category
+
+
+def rectification_value_clean(*, category: Category, instance: models.Model, field: str, value):
+    """`value` as `field` of `instance` stores it, validated by the model field (its type,
+    length, choices and validators); RectificationRefused with the field's messages
+    otherwise."""
+    from django.core.exceptions import ValidationError
+
+    model_field = category.model._meta.get_field(field)
+    try:
+        return model_field.clean(value, instance)
+    except ValidationError as error:
+        raise RectificationRefused(
+            code="invalid_value", fields={field: list(error.messages)}
+        ) from error
+
+
+@transaction.atomic
+def subject_rectify(
+    *,
+    subject: DataSubject,
+    changes: Sequence[Correction],
+    actor=None,
+    rights_request=None,
+) -> list[Correction]:
+    """Apply corrections (GDPR Art. 16) to `subject`'s rows, field by field, through the data
+    map: each field must be rectifiable (`Category.rectifiable_fields`), each row the
+    subject's, each value valid for its model field (`Field.clean`, then the row's
+    `clean_fields` and `validate_unique`). All or nothing: one bad value raises
+    RectificationRefused (with the fields and their messages) and changes nothing.
+
+    `actor` and `rights_request` are the staff login and the request it is done for (logged
+    by id). Returns the corrections applied."""
+    from django.core.exceptions import ValidationError
+
+    by_row: dict[tuple[str, int], list[Correction]] = defaultdict(list)
+    for change in changes:
+        by_row[(change.category, change.object_id)].append(change)
+    errors: dict[str, list] = {}
+    to_save = []
+    for (category_key, object_id), row_changes in by_row.items():
+        for change in row_changes:
+            category = rectification_field_check(category_key=category_key, field=change.field)
+        instance = category.rows_for(subject).select_for_update().filter(pk=object_id).first()
+        if instance is None:
+            raise RectificationRefused(code="row_not_found")
+        names = []
+        for change in row_changes:
+            try:
+                cleaned = rectification_value_clean(
+                    category=category, instance=instance, field=change.field, value=change.value
+                )
+            except RectificationRefused as refused:
+                errors.update(refused.fields or {})
+                continue
+            setattr(instance, change.field, cleaned)
+            names.append(change.field)
+        others = [f.name for f in instance._meta.concrete_fields if f.name not in names]
+        try:
+            instance.clean_fields(exclude=others)
+            instance.validate_unique()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+        to_save.append((instance, names))
+    if errors:
+        raise RectificationRefused(code="invalid_value", fields=errors)
+    for instance, names in to_save:
+        if names:
+            instance.save(update_fields=names)
+    logger.info(
+        "subject %s rectified: %s fields (request %s, by login %s)",
+        subject.pk,
+        len(changes),
+        getattr(rights_request, "pk", None),
+        getattr(actor, "pk", None),
+    )
+    return list(changes)
+
+
 class SubjectLinkRefused(DomainError):
     code = "subject_link_refused"
     default_message = _("This login cannot be linked to the person's data.")

@@ -323,6 +323,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("default"), Queue("exports"), Queue("retention")]
+# Heavy work on its own queue: a big export never delays a notification.
+CELERY_TASK_ROUTES = {"dsr_requests.tasks.export_execute_task": {"queue": "exports"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -349,10 +351,24 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=20),
         "options": {"queue": "retention"},
     },
+    # GDPR Art. 19: recipients not answering a notice are reminded every 5 days; at 14 days
+    # the notice goes to the DPO. Files of answers whose notice is gone are deleted.
+    "recipient-notices-follow-up": {
+        "task": "dsr_requests.tasks.recipient_notices_follow_up_task",
+        "schedule": crontab(hour=9, minute=15),
+        "options": {"queue": "retention"},
+    },
     # Documents of requests erased through the data map (set-based, no file deletion there).
     "rights-requests-sweep-files": {
         "task": "dsr_requests.tasks.attachment_files_sweep_task",
         "schedule": crontab(hour=3, minute=30),
+        "options": {"queue": "retention"},
+    },
+    # Access and portability exports (§5, GDPR Art. 15 and 20): the file goes once its
+    # download link expired (EXPORT_LINK_DAYS), and any file no export row holds any more.
+    "rights-requests-expire-exports": {
+        "task": "dsr_requests.tasks.exports_expire_task",
+        "schedule": crontab(hour=3, minute=40),
         "options": {"queue": "retention"},
     },
 }
@@ -402,6 +418,16 @@ RIGHTS_REQUEST_ATTACHMENT_MAX_MB = _env_int("RIGHTS_REQUEST_ATTACHMENT_MAX_MB", 
 # How long the signed link to follow a request without an account works (acknowledgement
 # e-mail, confirmation page): long enough for a request extended to three months.
 RIGHTS_REQUEST_FOLLOW_DAYS = _env_int("RIGHTS_REQUEST_FOLLOW_DAYS", 180)
+# How long the download link of an access or portability export works once released; the
+# file is deleted after that (dsr_requests.tasks.exports_expire_task).
+EXPORT_LINK_DAYS = _env_int("EXPORT_LINK_DAYS", 7)
+# GDPR Art. 19 notices to recipients (dsr_requests.recipient_notices): how long the link in
+# the e-mail to a recipient's privacy contact is valid, reminders, escalation to the DPO, and
+# the largest file a recipient may attach to the answer.
+RECIPIENT_NOTICE_LINK_DAYS = _env_int("RECIPIENT_NOTICE_LINK_DAYS", 30)
+RECIPIENT_NOTICE_REMINDER_DAYS = _env_int("RECIPIENT_NOTICE_REMINDER_DAYS", 5)
+RECIPIENT_NOTICE_ESCALATION_DAYS = _env_int("RECIPIENT_NOTICE_ESCALATION_DAYS", 14)
+RECIPIENT_NOTICE_FILE_MAX_MB = _env_int("RECIPIENT_NOTICE_FILE_MAX_MB", 5)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -13,6 +13,7 @@ from centre.selectors import PAGE_SIZE, my_data_collect
 from subjects.datamap import datamap
 from subjects.models import BrowsingEvent, Recipient
 from tests.centre.conftest import verified_login
+from tests.dsr_requests.factories import RightsRequestFactory
 from tests.staff import staff_second_factor
 from tests.subjects.factories import (
     ApplicationFactory,
@@ -169,6 +170,30 @@ def test_no_one_elses_data_is_shown(client, customer):
     assert "/de-be/fremde-seite" not in main
     assert "BE-99999999" not in main
     assert "Ingrid" not in main
+
+
+def test_the_counts_are_each_persons_own_with_the_statement_compiled_once(customer):
+    """The totals statement is compiled once for a stand-in and filled in per person: two
+    people in a row each get their own counts, their own e-mail matches included."""
+    other = DataSubjectFactory(email="other@example.be", user=verified_login("other@example.be"))
+    _events(customer, 3)
+    _events(other, 5)
+    # A request linked to nobody yet, found by the other person's address only.
+    RightsRequestFactory(subject=None, email="other@example.be")
+
+    mine = _counts(my_data_collect(viewer=customer.user, subject=customer))
+    theirs = _counts(my_data_collect(viewer=other.user, subject=other))
+    mine_again = _counts(my_data_collect(viewer=customer.user, subject=customer))
+
+    assert mine["browsing_history"] == 3
+    assert theirs["browsing_history"] == 5
+    assert "rights_requests" not in mine
+    assert theirs["rights_requests"] == 1
+    assert mine_again == mine
+
+
+def _counts(data) -> dict[str, int]:
+    return {view.key: view.total for section in data.sections for view in section.categories}
 
 
 def test_the_selector_refuses_another_persons_subject(customer):

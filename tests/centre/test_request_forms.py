@@ -7,7 +7,7 @@ import re
 import pytest
 from django.core import mail
 
-from dsr_requests.models import RightsRequest
+from dsr_requests.models import RectificationItem, RightsRequest
 from dsr_requests.workflow import Kind, State
 from subjects.models import Order, PurposeCode
 from tests.subjects.factories import BrowsingEventFactory, OrderFactory
@@ -203,6 +203,35 @@ def test_rectification_shows_the_current_values_and_files_the_corrections(
     rights_request = RightsRequest.objects.get()
     assert rights_request.kind == Kind.RECTIFICATION
     assert rights_request.details == "City: now “Antwerpen”, should be “Gent”"
+    # Filed field by field for staff to decide (dsr_requests.rectification).
+    item = RectificationItem.objects.get(rights_request=rights_request)
+    assert (item.category, item.field, item.current_value, item.proposed_value) == (
+        "identity",
+        "city",
+        "Antwerpen",
+        "Gent",
+    )
+
+
+def test_a_corrected_value_the_field_refuses_files_nothing_and_keeps_what_was_typed(
+    client, customer, django_capture_on_commit_callbacks
+):
+    client.force_login(customer.user)
+
+    response = _post(
+        client,
+        "/en/rights/rectification/",
+        {"new_city": "Gent", "new_postal_code": "9000-9000-9000-9000-9000"},
+        execute=django_capture_on_commit_callbacks,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<a href="#id_new_postal_code">' in html
+    assert 'value="9000-9000-9000-9000-9000"' in html
+    assert 'value="Gent"' in html
+    assert RightsRequest.objects.count() == 0
+    assert mail.outbox == []
 
 
 def test_rectification_with_nothing_to_correct_is_refused(
