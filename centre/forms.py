@@ -251,6 +251,8 @@ class RectificationForm(RightsRequestForm):
                 required=False,
                 max_length=200,
             )
+        # The corrections first, then anything else in words.
+        self.order_fields(["submission_key", *(f"new_{name}" for name in self.labels), "details"])
 
     def corrections(self) -> list[tuple[str, str, str]]:
         """(field, current value, corrected value) for each field given a new value."""
