@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,8 +28,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from dsr_requests import execution, roles, services
 from dsr_requests import forms as request_forms
-from dsr_requests import roles, services
 from dsr_requests.admin_exports import export_review_url, export_urls
 from dsr_requests.models import (
     AuditEvent,
@@ -124,7 +124,7 @@ class DueFilter(admin.SimpleListFilter):
             state=State.AWAITING_SUBJECT
         )
         if self.value() == "overdue":
-            return running.filter(due_on__lt=today)
+            return queryset.overdue(today)
         if self.value() == "week":
             return running.filter(due_on__gte=today, due_on__lte=week_end(today))
         if self.value() == "paused":
@@ -395,6 +395,7 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
         if name == "complete":
             allowed = request_allows(rights_request, Action.START) or (
                 request_allows(rights_request, Action.COMPLETE)
+                and _done_by_hand_possible(rights_request)
             )
         elif name == "merge":
             allowed = rights_request.duplicate_of_id is not None and request_allows(
@@ -405,6 +406,18 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
         if allowed:
             found.append(step)
     return found
+
+
+def _done_by_hand_possible(rights_request: RightsRequest) -> bool:
+    """ "Mark as done" on a request in progress: when no executor does its kind's work, or
+    when a step of the execution failed and staff finish by hand. Otherwise the execution
+    completes the request itself (an export only once staff released it): a button here
+    would skip the review and the person's download link."""
+    if rights_request.state != State.IN_PROGRESS:
+        return True
+    if execution.executor_for(rights_request.kind) is None:
+        return True
+    return rights_request.steps.filter(status=ExecutionStep.Status.FAILED).exists()
 
 
 def _step_form_class(step: Step, rights_request: RightsRequest):
@@ -598,6 +611,8 @@ class RightsRequestAdmin(admin.ModelAdmin):
     def _request_or_404(self, request: HttpRequest, object_id: str) -> RightsRequest:
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if not str(object_id).isdigit():
+            raise Http404  # a mistyped or tampered address, not a server error
         return get_object_or_404(
             RightsRequest.objects.select_related("subject", "assignee", "duplicate_of"),
             pk=object_id,

@@ -19,7 +19,8 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models.functions import Right
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Right, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +34,7 @@ from dsr_requests.workflow import (
 )
 from subjects.models import DataSubject, Language, PurposeCode
 from velux_privacy.appendonly import AppendOnlyModel, append_only_triggers
-from velux_privacy.calendar import legal_deadline, local_date
+from velux_privacy.calendar import BRUSSELS, legal_deadline, local_date
 
 # References: "VP-<year of receipt>-<6 characters>" of Crockford's base32 (no I, L, O, U:
 # nothing to misread on the phone). Not the id, not sequential: a reference tells nobody how
@@ -70,13 +71,19 @@ def due_on_compute(
     Brussels date of receipt, plus the extension's months, plus the days the clock was paused
     (a pause still open counts until `today`), moved to the next working day.
 
+    A pause counts only when VELUX asked while the clock still ran (EDPB §159: asked "without
+    undue delay"): a question sent after the time limit ran out suspends nothing, or asking
+    would turn a late request into one on time.
+
     The one derivation of the due date from the clock's facts (`RightsRequest.due_on`).
     """
-    return legal_deadline(
-        received_on,
-        1 + extension_months,
-        paused_days=paused_days_count(pauses=pauses, today=today),
-    )
+    months = 1 + extension_months
+    paused = 0
+    for started, ended in sorted(pauses, key=lambda pause: pause[0]):
+        if started > legal_deadline(received_on, months, paused_days=paused):
+            continue
+        paused += paused_days_count(pauses=[(started, ended)], today=today)
+    return legal_deadline(received_on, months, paused_days=paused)
 
 
 def paused_days_count(*, pauses: Iterable[tuple[date, date | None]], today: date) -> int:
@@ -95,8 +102,19 @@ class RightsRequestQuerySet(models.QuerySet):
         return self.filter(state__in=OPEN_STATES)
 
     def overdue(self, today: date) -> RightsRequestQuerySet:
-        """Open and past the due date, the clock running (a paused clock is never late)."""
-        return self.open().exclude(state=State.AWAITING_SUBJECT).filter(due_on__lt=today)
+        """Open and past the due date, the clock running. A paused clock is not late, unless
+        the question went out after the time limit had run out: that pause suspends nothing
+        (`due_on_compute`), and the request stays late while it waits."""
+        paused_too_late = Exists(
+            RequestPause.objects.filter(rights_request=OuterRef("pk"), ended_at__isnull=True)
+            .annotate(day=TruncDate("started_at", tzinfo=BRUSSELS))
+            .filter(day__gt=OuterRef("due_on"))
+        )
+        return (
+            self.open()
+            .filter(due_on__lt=today)
+            .filter(~Q(state=State.AWAITING_SUBJECT) | paused_too_late)
+        )
 
 
 class RightsRequest(models.Model):

@@ -24,8 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -838,6 +840,14 @@ def rights_request_merge(
     closed as merged, what it asked is added to the other as a note, and the person is told
     that both are answered together, by the other's due date."""
     now = now or timezone.now()
+    # Both requests locked at once, in one order: two staff merging two requests into each
+    # other would otherwise each hold one lock and wait for the other (a deadlock).
+    list(
+        RightsRequest.objects.select_for_update()
+        .filter(pk__in=[rights_request.pk, into.pk])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     rights_request = _lock(rights_request, Action.MERGE, actor)
     target = RightsRequest.objects.select_for_update().get(pk=into.pk)
     if (
@@ -1002,10 +1012,13 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     notification = NotificationSend.objects.select_related("rights_request", "message").get(
         pk=notification_id
     )
-    message = notification_email_build(notification=notification)
+    # Every failure is recorded, for the queue to show and staff to send again: the mail
+    # server's or the network's (TRANSIENT_SEND_ERRORS, worth the retries) and any other (a
+    # bad header), which would otherwise leave the e-mail "sending" for ever and its
+    # message, which may quote the address, in the worker's log.
     try:
-        message.send()
-    except TRANSIENT_SEND_ERRORS as error:
+        notification_email_build(notification=notification).send()
+    except Exception as error:
         NotificationSend.objects.filter(pk=notification_id).update(
             status=NotificationSend.Status.FAILED, last_error=type(error).__name__[:100]
         )
@@ -1292,19 +1305,34 @@ def _duplicate_link(rights_request: RightsRequest, now: datetime) -> None:
     """Link a second open request of the same kind for the same person to the first, for
     staff to see (and merge): never refused, never dropped (a duplicate that blocked
     verification would let a stranger lock the person out)."""
-    first = (
-        RightsRequest.objects.filter(
-            subject=rights_request.subject, kind=rights_request.kind, state__in=OPEN_STATES
-        )
-        .exclude(pk=rights_request.pk)
-        .filter(
-            Q(received_at__lt=rights_request.received_at)
-            | Q(received_at=rights_request.received_at, pk__lt=rights_request.pk)
-        )
-        .order_by("received_at", "pk")
-        .first()
+    same = RightsRequest.objects.filter(
+        subject=rights_request.subject, kind=rights_request.kind, state__in=OPEN_STATES
+    ).exclude(pk=rights_request.pk)
+    earlier = Q(received_at__lt=rights_request.received_at) | Q(
+        received_at=rights_request.received_at, pk__lt=rights_request.pk
     )
-    if first is None or rights_request.duplicate_of_id == first.pk:
+    first = same.filter(earlier).order_by("received_at", "pk").first()
+    if first is None:
+        # Received first but verified after them (a letter entered late, a confirmation
+        # link followed late): the open requests received since repeat this one.
+        later = same.exclude(earlier).filter(duplicate_of__isnull=True)
+        for repeat in later.select_for_update().order_by("received_at", "pk"):
+            repeat.duplicate_of = rights_request
+            repeat.save(update_fields=["duplicate_of"])
+            _audit(
+                repeat,
+                AuditAction.DUPLICATE_LINKED,
+                None,
+                repeat.state,
+                now=now,
+                details={
+                    "duplicate_of": rights_request.pk,
+                    "duplicate_of_reference": rights_request.reference,
+                },
+                actor_kind=AuditEvent.ActorKind.SYSTEM,
+            )
+        return
+    if rights_request.duplicate_of_id == first.pk:
         return
     rights_request.duplicate_of = first
     _audit(
@@ -1373,8 +1401,10 @@ def _pause_end(
 
 
 def _pause_close_silently(rights_request: RightsRequest, now: datetime) -> None:
-    """A request closed while waiting for the person: its pause ends with it."""
-    rights_request.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+    """A request closed while waiting for the person: its pause ends with it, and the due
+    date counts it (the closed request is the proof it was answered on time)."""
+    if rights_request.pauses.filter(ended_at__isnull=True).update(ended_at=now):
+        _due_on_refresh(rights_request, now)
 
 
 def _due_on_refresh(rights_request: RightsRequest, now: datetime) -> None:
@@ -1509,8 +1539,10 @@ def _intake_clean(**raw: str) -> dict[str, Any]:
         errors["channel"] = [_("Choose how the request reached VELUX.")]
     if cleaned["purpose"] and cleaned["purpose"] not in PurposeCode.values:
         errors["purpose"] = [_("Choose a purpose from the list.")]
-    if not cleaned["email"] or "@" not in cleaned["email"]:
+    if not _is_email(cleaned["email"]):
         errors["email"] = [_("Enter the e-mail address the request concerns.")]
+    if cleaned["representative_email"] and not _is_email(cleaned["representative_email"]):
+        errors["representative_email"] = [_("Enter the representative's e-mail address.")]
     if cleaned["kind"] == Kind.COMPLAINT and not cleaned["name"]:
         errors["name"] = [_("A complaint needs the complainant's name.")]
     if cleaned["representative_name"] and not cleaned["representative_email"]:
@@ -1525,3 +1557,13 @@ def _intake_clean(**raw: str) -> dict[str, Any]:
     if errors:
         raise IntakeInvalid(fields=errors, code="intake_invalid")
     return cleaned
+
+
+def _is_email(value: str) -> bool:
+    """An address the e-mails can go to: one address, no line breaks (a header injection
+    would otherwise reach the mail server and its error the logs)."""
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True

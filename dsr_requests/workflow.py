@@ -123,14 +123,18 @@ TRANSITIONS: dict[Action, Transition] = {
 def action_allowed(
     action: Action, state: str, kind: str, *, identity_verified: bool = False
 ) -> bool:
-    """Whether `action` may be taken on a request of `kind` in `state`. "Complete" on a
-    verified request starts the execution (START) for the kinds that have one, and answers
-    at once (COMPLETE) the others. An identity is verified once: a request waiting for a
-    clarification after that is not verified again."""
+    """Whether `action` may be taken on a request of `kind` in `state`. A complaint's month is
+    never extended. "Complete" on a verified request starts the execution (START) for the
+    kinds that have one, and answers at once (COMPLETE) the others. An identity is verified
+    once: a request waiting for a clarification after that is not verified again."""
     if state not in TRANSITIONS[action].sources:
         return False
     if action in (Action.VERIFY, Action.CONFIRM) and identity_verified:
         return False
+    if action == Action.EXTEND:
+        # GDPR Art. 12(3) extends the answer to a rights request; a complaint is answered
+        # within one month, at the latest (policy §10).
+        return kind != Kind.COMPLAINT
     if action == Action.START:
         return kind in EXECUTED_KINDS
     if action == Action.COMPLETE and state == State.VERIFIED:

@@ -34,3 +34,22 @@ def admin_client(db, admin_user):
     from tests.staff import staff_client_for
 
     return staff_client_for(admin_user, language="")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_append_only_guard():
+    """The append-only tables refuse TRUNCATE on PostgreSQL (velux_privacy.appendonly), and
+    Django empties the database between transactional tests (live server, threads) with
+    `flush`, which truncates every table: the suite's own flush alone passes the guard."""
+    import pgtrigger
+    from django.core.management.commands import flush
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        with pgtrigger.ignore():
+            return original(self, **options)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original

@@ -3,9 +3,10 @@ deleted, through the ORM, the admin, or SQL on PostgreSQL.
 
 - `AppendOnlyModel` refuses `save()` of an existing row and `delete()`; its default manager's
   querysets refuse `update()` and `delete()`.
-- `append_only_triggers()` are PostgreSQL triggers (django-pgtrigger) that refuse UPDATE and
-  DELETE in SQL, whoever sends it. Only an erasure (GDPR Art. 17) may unlink or remove such
-  rows about the people it erases: `erasure_allow_in_transaction()`, which the data map's erase
+- `append_only_triggers()` are PostgreSQL triggers (django-pgtrigger) that refuse UPDATE,
+  DELETE and TRUNCATE in SQL, whoever sends it (`manage.py flush` included: the test suite
+  flushes past them, tests/conftest.py). Only an erasure (GDPR Art. 17) may unlink or remove
+  such rows about the people it erases: `erasure_allow_in_transaction()`, which the data map's erase
   service calls first in its own transaction, lifts them until that transaction ends, and
   the erase service works through `_base_manager`, which these guards do not cover.
 """
@@ -59,6 +60,15 @@ def append_only_triggers(prefix: str) -> list[pgtrigger.Trigger]:
         ),
         pgtrigger.Protect(
             name=f"{prefix}_no_delete", operation=pgtrigger.Delete, condition=_NOT_ERASING
+        ),
+        # TRUNCATE fires no row trigger: without its own (statement) trigger it empties the
+        # table in one statement. Not even an erasure truncates: it removes its own rows.
+        pgtrigger.Trigger(
+            name=f"{prefix}_no_truncate",
+            when=pgtrigger.Before,
+            operation=pgtrigger.Truncate,
+            level=pgtrigger.Statement,
+            func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % (append-only)', TG_TABLE_NAME;",
         ),
     ]
 

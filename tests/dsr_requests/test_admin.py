@@ -11,7 +11,14 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from dsr_requests.models import AuditAction, NotificationSend, RequestPause, RightsRequest
+from dsr_requests import execution
+from dsr_requests.models import (
+    AuditAction,
+    ExecutionStep,
+    NotificationSend,
+    RequestPause,
+    RightsRequest,
+)
 from dsr_requests.workflow import Kind, State
 from tests.dsr_requests.factories import RightsRequestFactory
 from tests.staff import staff_client_for
@@ -245,7 +252,8 @@ def test_the_request_page_shows_the_person_their_data_and_the_timeline(dpo, dpo_
             ["Complete", "Extend the deadline", "Reject"],
             ["Verify identity"],
         ),
-        (State.IN_PROGRESS, Kind.ACCESS, ["Mark as done", "Ask the person"], ["Verify identity"]),
+        # The export completes it once released: no way around the review.
+        (State.IN_PROGRESS, Kind.ACCESS, ["Ask the person"], ["Verify identity", "Mark as done"]),
         (State.COMPLETED, Kind.ACCESS, ["Add a note"], ["Reject", "Extend the deadline"]),
     ],
 )
@@ -260,6 +268,26 @@ def test_the_request_page_offers_the_steps_its_state_allows(
         assert f">{button}</a>" in page, button
     for button in absent:
         assert f">{button}</a>" not in page, button
+
+
+def test_a_kind_without_an_executor_is_marked_done_by_hand(dpo_client, monkeypatch):
+    monkeypatch.delitem(execution._executors, Kind.ACCESS)
+    rights_request = _due_in(10, state=State.IN_PROGRESS, kind=Kind.ACCESS)
+
+    page = _page(dpo_client, _request_page(rights_request))
+
+    assert ">Mark as done</a>" in page
+
+
+def test_a_request_whose_execution_failed_can_be_marked_done_by_hand(dpo_client):
+    rights_request = _due_in(10, state=State.IN_PROGRESS, kind=Kind.ACCESS)
+    ExecutionStep.objects.create(
+        rights_request=rights_request, name="export_build", status="failed"
+    )
+
+    page = _page(dpo_client, _request_page(rights_request))
+
+    assert ">Mark as done</a>" in page
 
 
 def test_an_agent_reads_but_cannot_work_a_request_assigned_to_someone_else(
