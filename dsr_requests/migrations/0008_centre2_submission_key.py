@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dsr_requests', '0006_audit_actions_execution'),
+        ('dsr_requests', '0007_audit_trail_no_truncate'),
         ('subjects', '0006_subject_email_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
