@@ -12,13 +12,15 @@ for, in turns:
 - the bare view: a view that returns a word, through the same gunicorn and the same
   middleware (session, login, locale, CSRF, CSP), the floor each page is measured against;
 - the home page (/nl/);
-- "my data" (/nl/my-data/) of that customer, signed in.
+- "my data" (/nl/my-data/) of that customer, signed in;
+- "my requests" (/nl/requests/) of that customer, who has --rights-requests requests (every
+  kind, open and closed, each with its trail and e-mails), and the page of one of them
+  (/nl/requests/<reference>/: its timeline and the messages both ways).
 
 Printed: p50, p95 and p99 latency and throughput of each, the ratio of each page's p95 to the
 bare view's p95 in the same run, the targets (p95 < 150 ms, within 3x the bare view), and
 last one JSON line. The client runs on the same machine as gunicorn and takes part of its
-processors: the ratio, measured the same way for all three, is the robust figure. "My
-requests" joins when the request pages exist (issues 8 and 10).
+processors: the ratio, measured the same way for all, is the robust figure.
 """
 
 from __future__ import annotations
@@ -37,7 +39,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, django_setup
+# bench/queue.py would shadow the standard library's queue (which Django's asgiref imports):
+# this folder goes after the standard library on the path, not before it.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _BENCH]
+sys.path.append(str(_BENCH))
+
+from common import ROOT, django_setup  # noqa: E402
 
 TARGET_P95_MS = 150
 TARGET_RATIO = 3.0
@@ -58,12 +66,122 @@ def _session_for(user) -> str:
     return store.session_key
 
 
+def _rights_requests_create(subject, count: int):
+    """`count` requests of `subject`, of every kind, most closed, each with the audit trail,
+    messages and e-mails a handled request has; the newest one awaits the person's answer.
+    Written directly (a benchmark's seed), with the clock's facts the services would store."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dsr_requests.models import (
+        AuditAction,
+        AuditEvent,
+        NotificationSend,
+        RequestMessage,
+        RequestPause,
+        RightsRequest,
+        due_on_compute,
+        reference_generate,
+    )
+    from dsr_requests.workflow import Kind, State
+    from velux_privacy.calendar import local_date
+
+    kinds = [k for k in Kind.values if k != Kind.COMPLAINT] + [Kind.COMPLAINT]
+    now = timezone.now()
+    made = []
+    for index in range(count):
+        received_at = now - timedelta(days=30 * (count - index))
+        newest = index == count - 1
+        state = State.AWAITING_SUBJECT if newest else State.COMPLETED
+        received_on = local_date(received_at)
+        rights_request = RightsRequest.objects.create(
+            reference=reference_generate(received_on.year),
+            kind=kinds[index % len(kinds)],
+            state=state,
+            channel=RightsRequest.Channel.WEB,
+            language="nl",
+            subject=subject,
+            email=subject.email,
+            name="Lotte Peeters",
+            details="Bench request.",
+            received_at=received_at,
+            received_on=received_on,
+            due_on=due_on_compute(
+                received_on=received_on, pauses=[], extension_months=0, today=local_date(now)
+            ),
+            identity_method=RightsRequest.IdentityMethod.SIGNED_IN,
+            identity_verified_at=received_at,
+            closed_at=None if newest else received_at + timedelta(days=10),
+            closed_on=None if newest else received_on + timedelta(days=10),
+        )
+        steps = [
+            (AuditAction.RECEIVED, State.UNCONFIRMED, State.RECEIVED),
+            (AuditAction.IDENTITY_VERIFIED, State.RECEIVED, State.VERIFIED),
+            (AuditAction.INFORMATION_REQUESTED, State.VERIFIED, State.AWAITING_SUBJECT),
+        ]
+        if not newest:
+            steps += [
+                (AuditAction.ANSWER_RECEIVED, State.AWAITING_SUBJECT, State.VERIFIED),
+                (AuditAction.COMPLETED, State.VERIFIED, State.COMPLETED),
+            ]
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                rights_request=rights_request,
+                reference=rights_request.reference,
+                action=action,
+                actor_kind=AuditEvent.ActorKind.PERSON,
+                at=received_at + timedelta(hours=step),
+                from_state=before,
+                to_state=after,
+                details={"channel": "web"} if action == AuditAction.RECEIVED else {},
+            )
+            for step, (action, before, after) in enumerate(steps)
+        )
+        RequestMessage.objects.bulk_create(
+            [
+                RequestMessage(
+                    rights_request=rights_request,
+                    kind=RequestMessage.Kind.TO_PERSON,
+                    body="Welk adres moeten wij verbeteren?",
+                    created_at=received_at + timedelta(hours=2),
+                ),
+                RequestMessage(
+                    rights_request=rights_request,
+                    kind=RequestMessage.Kind.FROM_PERSON,
+                    body="Het leveringsadres.",
+                    created_at=received_at + timedelta(hours=3),
+                ),
+            ][: 1 if newest else 2]
+        )
+        NotificationSend.objects.bulk_create(
+            NotificationSend(
+                rights_request=rights_request,
+                kind=kind,
+                status=NotificationSend.Status.SENT,
+                created_at=received_at,
+                sent_at=received_at,
+            )
+            for kind in (NotificationSend.Kind.ACKNOWLEDGEMENT, NotificationSend.Kind.COMPLETION)
+        )
+        if newest:
+            RequestPause.objects.create(
+                rights_request=rights_request,
+                reason=RequestPause.Reason.CLARIFICATION,
+                started_at=received_at + timedelta(hours=2),
+                resume_state=State.VERIFIED,
+            )
+        made.append(rights_request)
+    return made
+
+
 def _server_environment(static_root: Path) -> dict[str, str]:
     environment = dict(os.environ)
     environment.update(
         {
-            "DJANGO_SETTINGS_MODULE": "pages_settings",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
+            # bench.pages_settings, not a path to bench/ (its queue.py would shadow stdlib's).
+            "DJANGO_SETTINGS_MODULE": "bench.pages_settings",
+            "PYTHONPATH": str(ROOT),
             "BENCH_STATIC_ROOT": str(static_root),
             "DEBUG": "false",
             # Plain http on the loopback: no redirect to https, cookies without Secure.
@@ -156,6 +274,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600, help="per page, over all rounds")
     parser.add_argument("--rounds", type=int, default=3, help="turns of bare, home, my data")
     parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--rights-requests", type=int, default=12)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--port", type=int, default=8377)
     args = parser.parse_args()
@@ -174,6 +293,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     subject = subject_create(args.events)
+    followed = _rights_requests_create(subject, args.rights_requests)[-1]
     cookies = {"sessionid": _session_for(subject.user), "django_language": "nl"}
     connection.close()  # gunicorn's workers open their own
 
@@ -185,6 +305,8 @@ def main() -> None:
         "bare view": ("/bench/bare/", "bare"),
         "home page": ("/nl/", "Uw persoonsgegevens"),
         "my data": ("/nl/my-data/", "Surfgeschiedenis"),
+        "my requests": ("/nl/requests/", followed.reference),
+        "one request": (f"/nl/requests/{followed.reference}/", "Welk adres moeten wij"),
     }
     latencies: dict[str, list[float]] = {name: [] for name in targets}
     walls: dict[str, float] = dict.fromkeys(targets, 0.0)
@@ -220,6 +342,8 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         shutil.rmtree(static_root, ignore_errors=True)
+        # The bench's open request would hold the subject: closed first, then all erased.
+        subject.rights_requests.update(state="withdrawn")
         subject_erase(subject=subject, cause=ErasureCause(kind="rights_request", reference="bench"))
 
     bare_p95 = _percentile(latencies["bare view"], 95)
@@ -227,10 +351,10 @@ def main() -> None:
     print(
         f"pages on {database}: gunicorn, {args.workers} sync workers, {args.clients} concurrent "
         f"clients, {args.requests} requests per page in {args.rounds} rounds; my data of one "
-        f"subject with {args.events:,} browsing events ({os.cpu_count()} processors, shared "
-        "with the client)"
+        f"subject with {args.events:,} browsing events; my requests of one with "
+        f"{args.rights_requests} requests ({os.cpu_count()} processors, shared with the client)"
     )
-    print(f"  {'':<10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/bare':>9}")
+    print(f"  {'':<11} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/bare':>9}")
     for name, measured in latencies.items():
         p50, p95, p99 = (_percentile(measured, p) * 1000 for p in (50, 95, 99))
         ratio = (p95 / 1000) / bare_p95
@@ -243,9 +367,9 @@ def main() -> None:
             "p95_ratio_to_bare": round(ratio, 2),
             "median_ms": round(statistics.median(measured) * 1000, 1),
         }
-        print(f"  {name:<10} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {throughput:>8.1f} {ratio:>8.2f}x")
+        print(f"  {name:<11} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {throughput:>8.1f} {ratio:>8.2f}x")
     verdicts = {}
-    for name in ("home page", "my data"):
+    for name in ("home page", "my data", "my requests", "one request"):
         p95 = figures[name]["p95_ms"]
         ratio = figures[name]["p95_ratio_to_bare"]
         verdicts[name] = {
@@ -266,6 +390,7 @@ def main() -> None:
                 "clients": args.clients,
                 "requests_per_page": args.requests,
                 "events": args.events,
+                "rights_requests": args.rights_requests,
                 "pages": figures,
                 "targets": {"p95_ms": TARGET_P95_MS, "ratio_to_bare": TARGET_RATIO},
                 "verdicts": verdicts,

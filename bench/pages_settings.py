@@ -7,5 +7,5 @@ from pathlib import Path
 
 from velux_privacy.settings import *  # noqa: F403
 
-ROOT_URLCONF = "pages_urls"
+ROOT_URLCONF = "bench.pages_urls"
 STATIC_ROOT = Path(os.environ["BENCH_STATIC_ROOT"])

@@ -286,3 +286,83 @@ def my_data_collect(
                 shown.add(view.key)
         sections.append(section)
     return MyData(subject=subject, sections=sections)
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    label: str
+    count: int
+    reasons: tuple[str, ...] = ()
+    until: str = ""
+
+
+@dataclass(frozen=True)
+class ErasurePreview:
+    """What an erasure of the person's data would do now, in words (the erasure's own outcome,
+    `subjects.services.subject_erasure_preview`): what goes, what stays only without their
+    name, what stays as it is and why and until when, and the services that stop."""
+
+    erased: list[PreviewLine]
+    anonymised: list[PreviewLine]
+    kept: list[PreviewLine]
+    held_by: list[str]
+    services_stop: list[str]
+    account_closes: bool
+
+
+def erasure_preview_for(*, viewer, subject: DataSubject) -> ErasurePreview:
+    """The erasure preview of the signed-in `viewer`'s own subject. Raises NotYourData for
+    anyone else's. Changes nothing (the erasure runs in a savepoint rolled back)."""
+    from django.utils import timezone
+
+    from subjects.datamap import KeepReason
+    from subjects.services import IGNORABLE_HOLDS, subject_erasure_preview
+
+    if not viewer.is_authenticated or subject.user_id != viewer.pk:
+        raise NotYourData()
+    now = timezone.now()
+    # A hold on the whole person (another request still open, a legal hold) is said first;
+    # the lists then show what the erasure does once an open request no longer holds it.
+    held_by = [
+        hold.reason
+        for hold in datamap.holds()
+        if DataSubject.objects.filter(hold.subjects(now), pk=subject.pk).exists()
+    ]
+    summary = subject_erasure_preview(subject=subject, ignore_holds=IGNORABLE_HOLDS, now=now)
+    held_by += [reason for reason in summary.held_by if reason not in held_by]
+
+    def reasons(counts: dict[str, int]) -> tuple[str, ...]:
+        return tuple(
+            str(KeepReason(reason).label) if reason in KeepReason.values else reason
+            for reason, n in counts.items()
+            if n
+        )
+
+    erased, anonymised, kept = [], [], []
+    stopping: set[str] = set()
+    staying: set[str] = set()
+    for key, outcome in summary.categories.items():
+        category = datamap._categories.get(key)
+        if category is None or outcome.is_empty:
+            continue
+        label = _capfirst(category.label)
+        until = str(category.retention or "")
+        if outcome.deleted:
+            erased.append(PreviewLine(label, outcome.deleted))
+            stopping.update(category.purposes)
+        if outcome.anonymised:
+            anonymised.append(
+                PreviewLine(label, outcome.anonymised, reasons(outcome.anonymised_for), until)
+            )
+        if outcome.kept_total:
+            kept.append(PreviewLine(label, outcome.kept_total, reasons(outcome.kept), until))
+            staying.update(category.purposes)
+    purposes = Purpose.objects.filter(code__in=stopping - staying).order_by("section")
+    return ErasurePreview(
+        erased=erased,
+        anonymised=anonymised,
+        kept=kept,
+        held_by=[str(KeepReason(r).label) for r in held_by if r in KeepReason.values],
+        services_stop=[f"§{p.section} {p.name}" for p in purposes],
+        account_closes=summary.subject_deleted,
+    )

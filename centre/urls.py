@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("privacy-policy/", views.privacy_policy, name="privacy_policy"),
     path("complaint/", views.right, {"key": "complaint"}, name="complaint"),
+    path("rights/sent/", views.request_sent, name="request_sent"),
     *(
         path(f"rights/{right.key}/", views.right, {"key": right.key}, name=f"right_{right.key}")
         for right in RIGHTS

@@ -366,3 +366,31 @@ class CorrectionDecideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for a rejection: the person is told."),
     )
+
+
+# The person's forms in the privacy centre (dsr_requests.views).
+
+
+class ReplyForm(forms.Form):
+    """The person's answer to VELUX's request for information, with a document if they like."""
+
+    message = forms.CharField(
+        label=_("Your answer"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+    )
+    document = DocumentField(
+        label=_("Add a document"),
+        required=False,
+        help_text=_(
+            "A PDF, JPEG, PNG or TIFF scan, or an e-mail saved as .eml, up to %(size)s MB."
+        ),
+    )
+
+    def __init__(self, *args, max_mb: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document"].help_text = self.fields["document"].help_text % {"size": max_mb}
+
+
+class WithdrawForm(forms.Form):
+    """Nothing to fill in: the button is the decision (the page says what it means)."""

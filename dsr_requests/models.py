@@ -223,6 +223,9 @@ class RightsRequest(models.Model):
     # the nonce is cleared once used.
     confirmation_nonce = models.CharField(max_length=64, blank=True, editable=False)
     confirmation_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The privacy centre's form puts a random key in each form it shows: a second POST of the
+    # same form (a double click, a reload) finds the request the first one made.
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
 
     identity_method = models.CharField(
         _("identity checked by"), max_length=16, choices=IdentityMethod.choices, blank=True
@@ -293,6 +296,11 @@ class RightsRequest(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(extension_months__lte=2), name="dsr_rr_extension_at_most_2"
+            ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="dsr_rr_submission_key",
             ),
             # A complaint carries the complainant's name (policy §10); the address is there.
             models.CheckConstraint(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -20,8 +21,10 @@ from dsr_requests import roles
 from dsr_requests.models import (
     REFERENCE_CODE_LENGTH,
     AuditAction,
+    AuditEvent,
     ExecutionStep,
     NotificationSend,
+    RequestMessage,
     RequestPause,
     RightsRequest,
     reference_normalise,
@@ -40,6 +43,11 @@ from velux_privacy.calendar import add_months, local_date
 from velux_privacy.models import normalise_email
 
 CONFIRMATION_SALT = "dsr_requests.confirmation"
+FOLLOW_SALT = "dsr_requests.follow"
+# The requests a person without an account opened by their signed follow link, in their
+# session: a list of request ids (ints). The privacy centre shows only these (and the
+# signed-in person's own); the export download view accepts them too.
+FOLLOWED_SESSION_KEY = "followed_requests"
 
 
 def confirmation_token_make(rights_request: RightsRequest) -> str:
@@ -70,6 +78,60 @@ def confirmation_matches(rights_request: RightsRequest | None, nonce: str, now: 
         and rights_request.confirmation_expires_at is not None
         and rights_request.confirmation_expires_at > now
         and request_allows(rights_request, Action.CONFIRM)
+    )
+
+
+def follow_token_make(rights_request: RightsRequest) -> str:
+    """The token of the follow link: the request's id and reference, signed and timestamped
+    (no personal data in the URL; valid RIGHTS_REQUEST_FOLLOW_DAYS)."""
+    return signing.dumps([rights_request.pk, rights_request.reference], salt=FOLLOW_SALT)
+
+
+def rights_request_for_follow(*, token: str) -> RightsRequest | None:
+    """The request a follow link opens, when the link is genuine, not expired, and the
+    request is still there to be followed (confirmed, not anonymised); None otherwise."""
+    try:
+        pk, reference = signing.loads(
+            token, salt=FOLLOW_SALT, max_age=timedelta(days=settings.RIGHTS_REQUEST_FOLLOW_DAYS)
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(pk, int) or not isinstance(reference, str):
+        return None
+    return _for_person().filter(pk=pk, reference=reference).first()
+
+
+def followed_ids(session) -> list[int]:
+    """The request ids a session followed by link (anything else in it ignored)."""
+    value = session.get(FOLLOWED_SESSION_KEY, [])
+    if not isinstance(value, list):
+        return []
+    return [pk for pk in value if isinstance(pk, int) and not isinstance(pk, bool)]
+
+
+def _for_person() -> QuerySet[RightsRequest]:
+    return RightsRequest.objects.confirmed().filter(anonymised_at__isnull=True)
+
+
+def rights_request_list_for_person(
+    *, subject_id: int | None, followed: list[int]
+) -> QuerySet[RightsRequest]:
+    """ "My requests": every confirmed request of the signed-in person's subject, and those
+    the session followed by link; newest first. One query, whatever their number."""
+    scope = Q(pk__in=followed) if followed else Q(pk__in=[])
+    if subject_id is not None:
+        scope |= Q(subject_id=subject_id)
+    return _for_person().filter(scope).order_by("-received_at", "-pk")
+
+
+def rights_request_for_person(
+    *, reference: str, subject_id: int | None, followed: list[int]
+) -> RightsRequest | None:
+    """One of the person's requests by its reference; None for anyone else's (a 404)."""
+    return (
+        rights_request_list_for_person(subject_id=subject_id, followed=followed)
+        .filter(reference=reference_normalise(reference))
+        .first()
     )
 
 
@@ -146,34 +208,75 @@ class TimelineEntry:
     detail: str = ""
 
 
-def rights_request_timeline(*, rights_request: RightsRequest) -> list[TimelineEntry]:
+# What the person does not see of their request's trail: staff's internal notes, who opened
+# which document, and the execution's internal steps (a failed step, its retry, the export's
+# review before its release, reminders and escalations of recipients).
+_STAFF_ONLY_ACTIONS = (
+    AuditAction.NOTE_ADDED,
+    AuditAction.ATTACHMENT_VIEWED,
+    AuditAction.STEP_FAILED,
+    AuditAction.EXECUTION_RETRIED,
+    AuditAction.EXPORT_BUILT,
+    AuditAction.ROW_WITHHELD,
+    AuditAction.ROW_RESTORED,
+    AuditAction.RECIPIENT_REMINDED,
+    AuditAction.RECIPIENT_ESCALATED,
+)
+
+
+def rights_request_timeline(
+    *, rights_request: RightsRequest, for_person: bool = False
+) -> list[TimelineEntry]:
     """What happened on the request, in order: the audit trail's events (pauses begin and
     end with them), the messages both ways and the notes, the e-mails sent and failed. Four
-    queries, whatever the length."""
+    queries, whatever the length.
+
+    `for_person`: the request's page in the privacy centre. Without staff's internal notes,
+    who opened a document, or e-mails not sent; staff appear as VELUX Belgium, never by
+    their address."""
     entries: list[TimelineEntry] = []
     events = rights_request.audit_events.select_related("actor").order_by("at", "pk")
+    if for_person:
+        events = events.exclude(action__in=_STAFF_ONLY_ACTIONS)
     for event in events:
+        if for_person:
+            actor = _person_sees(event.actor_kind)
+        else:
+            actor = event.actor.email if event.actor_id else event.get_actor_kind_display()
         entries.append(
             TimelineEntry(
                 at=event.at,
                 kind="event",
                 title=event.get_action_display(),
-                actor=event.actor.email if event.actor_id else event.get_actor_kind_display(),
+                actor=actor,
                 detail=_event_detail(event),
             )
         )
     messages = rights_request.messages.select_related("author").order_by("created_at", "pk")
+    if for_person:
+        messages = messages.exclude(kind=RequestMessage.Kind.NOTE)
     for message in messages:
+        if for_person:
+            actor = (
+                str(_("VELUX Belgium"))
+                if message.kind == RequestMessage.Kind.TO_PERSON
+                else str(_("you"))
+            )
+        else:
+            actor = message.author.email if message.author_id else ""
         entries.append(
             TimelineEntry(
                 at=message.created_at,
                 kind=f"message-{message.kind}",
                 title=message.get_kind_display(),
-                actor=message.author.email if message.author_id else "",
+                actor=actor,
                 body=message.body,
             )
         )
-    for notification in rights_request.notifications.order_by("created_at", "pk"):
+    notifications = rights_request.notifications.order_by("created_at", "pk")
+    if for_person:
+        notifications = notifications.filter(status=NotificationSend.Status.SENT)
+    for notification in notifications:
         entries.append(
             TimelineEntry(
                 at=notification.sent_at or notification.last_attempt_at or notification.created_at,
@@ -184,6 +287,12 @@ def rights_request_timeline(*, rights_request: RightsRequest) -> list[TimelineEn
             )
         )
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _person_sees(actor_kind: str) -> str:
+    if actor_kind == AuditEvent.ActorKind.PERSON:
+        return str(_("you"))
+    return str(_("VELUX Belgium"))
 
 
 def _event_detail(event) -> str:

@@ -61,6 +61,7 @@ from dsr_requests.selectors import (
     confirmation_matches,
     confirmation_token_make,
     confirmation_token_read,
+    follow_token_make,
 )
 from dsr_requests.workflow import CLOSED_STATES, OPEN_STATES, Action, Kind, State, request_allows
 from subjects.models import Language, PurposeCode
@@ -122,6 +123,7 @@ def rights_request_submit(
     representation: str = "",
     user: User | None = None,
     channel: str = Channel.WEB,
+    submission_key: str = "",
     now: datetime | None = None,
 ) -> Submission:
     """A request filed by the person (privacy centre, API), without staff.
@@ -134,11 +136,48 @@ def rights_request_submit(
     `rights_request_intake_expire`; once confirmed, the wait counts as a pause of the clock
     (identity).
 
+    `submission_key` (the privacy centre's form's own random key): a second submission with
+    the same key (a double click, a reload of the POST) makes nothing and returns the request
+    the first one made, even when both arrive at once (a unique constraint decides).
+
     Raises IntakeInvalid (with `fields`) for a complaint without the complainant's name, a
     representative without an address, an unknown kind, purpose or language.
     """
     now = now or timezone.now()
-    fields = _intake_clean(
+    submission_key = submission_key.strip()[:64]
+    if submission_key:
+        earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
+        if earlier is not None and _same_submission(earlier, kind=kind, email=email):
+            return Submission(earlier)
+        if earlier is not None:
+            # A key seen with another address or kind is no double submit of this form (and
+            # must never lead to someone else's request): filed as a request of its own.
+            submission_key = ""
+        try:
+            return _rights_request_submit(
+                kind=kind,
+                email=email,
+                language=language,
+                details=details,
+                name=name,
+                phone=phone,
+                postal_address=postal_address,
+                purpose=purpose,
+                representative_name=representative_name,
+                representative_email=representative_email,
+                representation=representation,
+                user=user,
+                channel=channel,
+                submission_key=submission_key,
+                now=now,
+            )
+        except IntegrityError:
+            # The same form submitted twice at once: the other submission made the request.
+            earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
+            if earlier is None or not _same_submission(earlier, kind=kind, email=email):
+                raise
+            return Submission(earlier)
+    return _rights_request_submit(
         kind=kind,
         email=email,
         language=language,
@@ -150,12 +189,28 @@ def rights_request_submit(
         representative_name=representative_name,
         representative_email=representative_email,
         representation=representation,
+        user=user,
         channel=channel,
+        now=now,
     )
+
+
+def _same_submission(earlier: RightsRequest, *, kind: str, email: str) -> bool:
+    return earlier.kind == kind.strip() and earlier.email == normalise_email(email or "")
+
+
+def _rights_request_submit(
+    *, user: User | None, now: datetime, submission_key: str = "", **raw: str
+) -> Submission:
+    fields = _intake_clean(**raw)
+    channel = fields["channel"]
     signed_in = _signed_in_with(user, fields["email"]) and not fields["representative_email"]
     with transaction.atomic():
         rights_request = _rights_request_create(
-            fields, received_at=now, state=State.RECEIVED if signed_in else State.UNCONFIRMED
+            fields,
+            received_at=now,
+            state=State.RECEIVED if signed_in else State.UNCONFIRMED,
+            submission_key=submission_key,
         )
         if signed_in:
             _audit(
@@ -458,6 +513,64 @@ def rights_request_resume(
 
 
 @transaction.atomic
+def rights_request_reply(
+    *,
+    rights_request: RightsRequest,
+    actor: User | None,
+    message: str,
+    upload: UploadedFile | None = None,
+    by_link: bool = False,
+    now: datetime | None = None,
+) -> RightsRequest:
+    """The person answers VELUX's request for information in the privacy centre (signed in,
+    or `by_link`: through the signed follow link the privacy centre checked), with a
+    document if they like: the answer is kept as a message from the person, the document in
+    private storage (the limits of `rights_request_attach`), and the clock runs again
+    (`rights_request_resume`).
+
+    Raises TransitionRefused when VELUX is not waiting for an answer, NotAllowed for anyone
+    but the person, RightsRequestError (code "answer_empty", with `fields`) for an empty
+    answer, AttachmentRefused for a document over the limits; then nothing is recorded."""
+    now = now or timezone.now()
+    rights_request = _lock(
+        rights_request, Action.RESUME, actor, person_may_act=True, by_link=by_link
+    )
+    if roles.is_staff_login(actor):
+        raise NotAllowed()
+    if not message.strip():
+        raise RightsRequestError(
+            _("Write your answer."),
+            code="answer_empty",
+            fields={"message": [_("Write your answer.")]},
+        )
+    actor_kind = PERSON if actor is None else None
+    RequestMessage.objects.create(
+        rights_request=rights_request,
+        kind=RequestMessage.Kind.FROM_PERSON,
+        body=message.strip(),
+        author=None,
+        created_at=now,
+    )
+    if upload is not None:
+        try:
+            _attachment_add(
+                rights_request,
+                kind=RequestAttachment.Kind.OTHER,
+                upload=upload,
+                actor=actor,
+                now=now,
+                actor_kind=actor_kind,
+            )
+        except AttachmentRefused as refused:
+            refused.fields = {"document": [refused.message]}
+            raise
+    _pause_end(rights_request, AuditAction.ANSWER_RECEIVED, actor, now, actor_kind=actor_kind)
+    _due_on_refresh(rights_request, now)
+    rights_request.save()
+    return rights_request
+
+
+@transaction.atomic
 def rights_request_extend(
     *,
     rights_request: RightsRequest,
@@ -688,14 +801,28 @@ def rights_request_reject(
 
 @transaction.atomic
 def rights_request_withdraw(
-    *, rights_request: RightsRequest, actor: User, now: datetime | None = None
+    *,
+    rights_request: RightsRequest,
+    actor: User | None,
+    by_link: bool = False,
+    now: datetime | None = None,
 ) -> RightsRequest:
-    """The person withdraws the request: themselves (their login), or staff record that they
+    """The person withdraws the request: themselves (their login, or `by_link`: no login,
+    through the signed follow link the privacy centre checked), or staff record that they
     did (by phone, by letter). The person gets a confirmation."""
     now = now or timezone.now()
-    rights_request = _lock(rights_request, Action.WITHDRAW, actor, person_may_act=True)
+    rights_request = _lock(
+        rights_request, Action.WITHDRAW, actor, person_may_act=True, by_link=by_link
+    )
     _pause_close_silently(rights_request, now)
-    _transition(rights_request, State.WITHDRAWN, AuditAction.WITHDRAWN, actor, now)
+    _transition(
+        rights_request,
+        State.WITHDRAWN,
+        AuditAction.WITHDRAWN,
+        actor,
+        now,
+        actor_kind=PERSON if by_link and actor is None else None,
+    )
     rights_request.save()
     _notify(rights_request, NotificationSend.Kind.WITHDRAWAL)
     return rights_request
@@ -974,6 +1101,7 @@ def _email_context(
             if notification.kind == NotificationSend.Kind.LIMIT_LIFT
             else None,
             "confirm_url": _confirm_url(rights_request),
+            "follow_url": _follow_url(rights_request),
             "confirm_days": settings.RIGHTS_REQUEST_CONFIRMATION_DAYS,
         }
         if notification.kind == NotificationSend.Kind.COMPLETION:
@@ -997,6 +1125,16 @@ def _confirm_url(rights_request: RightsRequest) -> str:
             "dsr_requests:confirm",
             kwargs={"token": confirmation_token_make(rights_request)},
         )
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+
+
+def _follow_url(rights_request: RightsRequest) -> str:
+    """The signed link that opens the request's page in the privacy centre without an
+    account (a request still unconfirmed has none)."""
+    if rights_request.state == State.UNCONFIRMED or not rights_request.pk:
+        return ""
+    with translation.override(rights_request.language):
+        path = reverse("dsr_requests:follow", kwargs={"token": follow_token_make(rights_request)})
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
 
 
@@ -1027,11 +1165,13 @@ def _lock(
     check_role: bool = True,
     person_may_act: bool = False,
     system_may_act: bool = False,
+    by_link: bool = False,
 ) -> RightsRequest:
     """The request, locked for this transaction, after checking who may act and (for
-    `action`) that its state allows the step."""
+    `action`) that its state allows the step. `by_link`: no login acts, the person does,
+    through the privacy centre's signed follow link of this request (the view checked it)."""
     locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
-    if check_role:
+    if check_role and not (by_link and person_may_act and actor is None):
         _actor_check(locked, actor, person_may_act=person_may_act, system_may_act=system_may_act)
     if action is not None and not request_allows(locked, action):
         raise TransitionRefused()
@@ -1315,6 +1455,7 @@ def _attachment_add(
     upload: UploadedFile,
     actor: User | None,
     now: datetime,
+    actor_kind: str | None = None,
 ) -> RequestAttachment:
     if kind not in RequestAttachment.Kind.values:
         raise AttachmentRefused(_("Choose what the document is."), code="attachment_kind")
@@ -1359,6 +1500,7 @@ def _attachment_add(
         rights_request.state,
         now=now,
         details={"attachment": attachment.pk, "kind": kind},
+        actor_kind=actor_kind,
     )
     return attachment
 

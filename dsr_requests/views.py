@@ -1,20 +1,50 @@
-"""The person's pages: confirming a request from the address it concerns, and downloading
-the export that answers an access or portability request.
+"""The person's pages of their rights requests, under the language prefix (/nl/requests/…):
+confirming a request from the address it concerns, following it by the signed link the
+acknowledgement carries, "my requests" (the list, a request's page with its timeline and
+messages, the answer to a request for information, the withdrawal), and the download of the
+export that answers an access or portability request.
+
+Who may see a request: the signed-in person whose data subject it concerns, or a session that
+opened the request's signed follow link (its id in `request.session["followed_requests"]`).
+Anyone else gets a 404, never a 403. URLs carry references and signed tokens, never an address.
 
 The privacy centre's request forms call `dsr_requests.services.rights_request_submit`; the
-e-mail it sends links here. A GET only shows the request and a button (mail scanners follow
-links: a GET must never confirm); the POST confirms.
+e-mail it sends links to `confirm`. A GET only shows the request and a button (mail scanners
+follow links: a GET must never confirm); the POST confirms.
 """
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from __future__ import annotations
 
-from dsr_requests.exceptions import ConfirmationInvalid
-from dsr_requests.exports import export_download_open, export_for_download
-from dsr_requests.selectors import rights_request_for_confirmation
-from dsr_requests.services import rights_request_confirm
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_safe
+
+from dsr_requests import services
+from dsr_requests.exceptions import ConfirmationInvalid, RightsRequestError, TransitionRefused
+from dsr_requests.exports import export_download_open, export_download_url, export_for_download
+from dsr_requests.forms import ReplyForm, WithdrawForm, errors_from
+from dsr_requests.models import RequestMessage, RightsRequest
+from dsr_requests.selectors import (
+    FOLLOWED_SESSION_KEY,
+    follow_token_make,
+    followed_ids,
+    rights_request_for_confirmation,
+    rights_request_for_follow,
+    rights_request_for_person,
+    rights_request_list_for_person,
+    rights_request_timeline,
+)
+from dsr_requests.workflow import Action, request_allows
+from subjects.models import DataSubject
+
+# A session remembers this many followed requests at most (the newest).
+FOLLOWED_MAX = 20
 
 
 @never_cache
@@ -26,10 +56,150 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "dsr_requests/confirm.html", {"rights_request": rights_request})
     try:
-        confirmed = rights_request_confirm(token=token)
+        confirmed = services.rights_request_confirm(token=token)
     except ConfirmationInvalid:
         return render(request, "dsr_requests/confirm_invalid.html", status=404)
-    return render(request, "dsr_requests/confirmed.html", {"rights_request": confirmed})
+    follow_in_session(request, confirmed)
+    return render(
+        request,
+        "dsr_requests/confirmed.html",
+        {
+            "rights_request": confirmed,
+            "follow_url": reverse("dsr_requests:follow", args=[follow_token_make(confirmed)]),
+        },
+    )
+
+
+@never_cache
+@require_safe
+def follow(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed follow link: this browser may now see the request, without an account."""
+    rights_request = rights_request_for_follow(token=token)
+    if rights_request is None:
+        raise Http404
+    follow_in_session(request, rights_request)
+    return redirect("dsr_requests:detail", reference=rights_request.reference)
+
+
+def follow_in_session(request: HttpRequest, rights_request: RightsRequest) -> None:
+    """Let this browser see `rights_request` without an account (its follow link was
+    opened, or the person just made or confirmed it here)."""
+    followed = [pk for pk in followed_ids(request.session) if pk != rights_request.pk]
+    request.session[FOLLOWED_SESSION_KEY] = [*followed, rights_request.pk][-FOLLOWED_MAX:]
+
+
+def _subject_id(request: HttpRequest) -> int | None:
+    if not request.user.is_authenticated:
+        return None
+    return DataSubject.objects.filter(user=request.user).values_list("pk", flat=True).first()
+
+
+def _person_request(request: HttpRequest, reference: str) -> tuple[RightsRequest, dict]:
+    """The request, when it is the person's (else 404), and how they act on it."""
+    subject_id = _subject_id(request)
+    rights_request = rights_request_for_person(
+        reference=reference, subject_id=subject_id, followed=followed_ids(request.session)
+    )
+    if rights_request is None:
+        raise Http404
+    if subject_id is not None and rights_request.subject_id == subject_id:
+        return rights_request, {"actor": request.user, "by_link": False}
+    return rights_request, {"actor": None, "by_link": True}
+
+
+@never_cache
+@require_safe
+def my_requests(request: HttpRequest) -> HttpResponse:
+    """ "My requests": the signed-in person's, and those this browser followed by link."""
+    subject_id = _subject_id(request)
+    followed = followed_ids(request.session)
+    rights_requests = list(rights_request_list_for_person(subject_id=subject_id, followed=followed))
+    return render(
+        request,
+        "dsr_requests/my_requests.html",
+        {"rights_requests": rights_requests, "signed_in": request.user.is_authenticated},
+    )
+
+
+def _detail_context(rights_request: RightsRequest, reply_form: ReplyForm | None) -> dict:
+    may_reply = request_allows(rights_request, Action.RESUME)
+    return {
+        "rights_request": rights_request,
+        "timeline": rights_request_timeline(rights_request=rights_request, for_person=True),
+        "may_reply": may_reply,
+        # What VELUX asked last, shown above the answer form.
+        "question": rights_request.messages.filter(kind=RequestMessage.Kind.TO_PERSON)
+        .order_by("-created_at", "-pk")
+        .first()
+        if may_reply
+        else None,
+        "may_withdraw": request_allows(rights_request, Action.WITHDRAW),
+        "reply_form": reply_form
+        or (ReplyForm(max_mb=settings.RIGHTS_REQUEST_ATTACHMENT_MAX_MB) if may_reply else None),
+        # A released export's signed, expiring link (None before release and after expiry);
+        # the download view checks the owner again (the session's followed requests too).
+        "export_download_url": export_download_url(rights_request=rights_request),
+    }
+
+
+@never_cache
+@sensitive_post_parameters("message")
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """A request's page: reference, status, due date, timeline with the messages both ways;
+    the answer to a request for information (POST), with a document."""
+    rights_request, acting = _person_request(request, reference)
+    if request.method == "GET":
+        return render(
+            request, "dsr_requests/request_detail.html", _detail_context(rights_request, None)
+        )
+    form = ReplyForm(request.POST, request.FILES, max_mb=settings.RIGHTS_REQUEST_ATTACHMENT_MAX_MB)
+    if form.is_valid():
+        try:
+            services.rights_request_reply(
+                rights_request=rights_request,
+                message=form.cleaned_data["message"],
+                upload=form.cleaned_data["document"] or None,
+                **acting,
+            )
+        except TransitionRefused:
+            messages.error(request, _("We are not waiting for an answer on this request."))
+            return redirect("dsr_requests:detail", reference=rights_request.reference)
+        except RightsRequestError as error:
+            errors_from(form, error)
+        else:
+            messages.success(request, _("Thank you. We have received your answer."))
+            return redirect("dsr_requests:detail", reference=rights_request.reference)
+    return render(
+        request,
+        "dsr_requests/request_detail.html",
+        _detail_context(rights_request, form),
+        status=400,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    """Withdraw a request not yet answered: a page that says what it means, and a button."""
+    rights_request, acting = _person_request(request, reference)
+    if not request_allows(rights_request, Action.WITHDRAW):
+        messages.error(request, _("This request can no longer be withdrawn."))
+        return redirect("dsr_requests:detail", reference=rights_request.reference)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rights_request_withdraw(rights_request=rights_request, **acting)
+        except TransitionRefused:
+            messages.error(request, _("This request can no longer be withdrawn."))
+        else:
+            messages.success(
+                request, _("Your request is withdrawn. We have sent you a confirmation.")
+            )
+        return redirect("dsr_requests:detail", reference=rights_request.reference)
+    return render(
+        request, "dsr_requests/withdraw.html", {"rights_request": rights_request, "form": form}
+    )
 
 
 @never_cache

@@ -416,6 +416,9 @@ TEST_NON_SERIALIZED_APPS = ["consent"]
 # request is deleted then), and the largest document staff may add to a request.
 RIGHTS_REQUEST_CONFIRMATION_DAYS = _env_int("RIGHTS_REQUEST_CONFIRMATION_DAYS", 7)
 RIGHTS_REQUEST_ATTACHMENT_MAX_MB = _env_int("RIGHTS_REQUEST_ATTACHMENT_MAX_MB", 10)
+# How long the signed link to follow a request without an account works (acknowledgement
+# e-mail, confirmation page): long enough for a request extended to three months.
+RIGHTS_REQUEST_FOLLOW_DAYS = _env_int("RIGHTS_REQUEST_FOLLOW_DAYS", 180)
 # How long the download link of an access or portability export works once released; the
 # file is deleted after that (dsr_requests.tasks.exports_expire_task).
 EXPORT_LINK_DAYS = _env_int("EXPORT_LINK_DAYS", 7)

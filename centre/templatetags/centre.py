@@ -29,3 +29,11 @@ def recipient_label(recipient) -> str:
     if recipient.category in _NAMED_CATEGORIES:
         return f"{recipient.name} ({kind[:1].lower() + kind[1:]})"
     return kind[:1].upper() + kind[1:]
+
+
+@register.inclusion_tag("centre/includes/authority.html")
+def supervisory_authority() -> dict:
+    """The Belgian Data Protection Authority as velux_privacy.controller names it."""
+    from velux_privacy.controller import SUPERVISORY_AUTHORITY
+
+    return {"authority": SUPERVISORY_AUTHORITY}

@@ -70,3 +70,15 @@ def _private_storage(settings, tmp_path):
         },
     }
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def customer(db):
+    """A signed-up customer whose verified login is linked to their data subject."""
+    from allauth.account.models import EmailAddress
+
+    from tests.subjects.factories import DataSubjectFactory, UserFactory
+
+    user = UserFactory(email="lotte.peeters@example.be", first_name="Lotte")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return DataSubjectFactory(email=user.email, user=user)

@@ -469,3 +469,11 @@ def test_the_export_link_for_my_requests_exists_only_once_released(
     with translation.override("nl"):
         url = exports.export_download_url(rights_request=rights_request)
     assert url.startswith("/nl/requests/export/")
+
+
+def test_my_requests_shows_the_released_exports_download_link_to_its_owner(released):
+    page = _client_of(released.subject.user).get(f"/en/requests/{released.reference}/")
+
+    html = page.content.decode()
+    assert "Your data is ready" in html
+    assert f'href="{exports.export_download_url(rights_request=released)}"' in html
