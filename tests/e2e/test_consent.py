@@ -255,3 +255,21 @@ def test_a_signed_in_persons_banner_choice_lands_in_the_ledger(
         ],
         "given",
     )
+
+
+def test_on_the_portal_cookie_settings_sit_in_the_footer_and_cover_nothing(
+    live_server,
+    page,
+    consent_register,  # noqa: F811
+):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/nl/")
+    page.get_by_role("dialog").get_by_role("button", name="Alles weigeren").click()
+
+    opener = page.locator("footer").get_by_role("button", name="Cookie-instellingen")
+    expect(opener).to_be_visible()
+    assert opener.evaluate("element => getComputedStyle(element).position") == "static"
+    _shot(page, "portal-cookie-settings-in-footer", 360)
+    opener.click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert page.csp_violations == []

@@ -281,7 +281,16 @@
 
     opener = button(texts.settings, "vcb-open", open);
     opener.setAttribute("aria-haspopup", "dialog");
-    document.body.appendChild(opener);
+    // A page that keeps a place for it (the portal's footer) gets the button there, in its
+    // flow; elsewhere it floats in a corner, where it may cover a line of text.
+    var slot = document.querySelector("[data-consent-open-slot]");
+    if (slot) {
+      opener.className += " vcb-open--inline";
+      slot.appendChild(opener);
+      slot.hidden = false;
+    } else {
+      document.body.appendChild(opener);
+    }
     document.addEventListener("click", function (event) {
       var target = event.target.closest && event.target.closest("[data-consent-open]");
       if (target) { event.preventDefault(); open(true); }
