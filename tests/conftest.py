@@ -9,6 +9,17 @@ def pytest_collection_modifyitems(config, items):
     on_sqlite = connection.vendor == "sqlite"
     has_broker = not settings.CELERY_TASK_ALWAYS_EAGER
     for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            # Its flush re-creates the content types under new ids, and the next serialized
+            # test (every e2e test) then fails at set-up on PostgreSQL with duplicate keys.
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test needs serialized_rollback=True"
+            )
         if on_sqlite and item.get_closest_marker("postgres"):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
         if not has_broker and item.get_closest_marker("broker"):
