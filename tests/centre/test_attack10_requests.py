@@ -1,0 +1,44 @@
+"""Attack tests (attack10): one person seeing or acting on another's request."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from dsr_requests.models import RightsRequest
+from dsr_requests.workflow import State
+
+pytestmark = pytest.mark.django_db
+
+
+def _confirm_from_mail(execute) -> None:
+    """The address's owner confirms, from their own browser, the link e-mailed to them."""
+    path = re.search(r"/en/requests/confirm/[^/\s]+/", mail.outbox[-1].body).group(0)
+    with execute(execute=True):
+        assert Client().post(path).status_code == 200
+
+
+def test_replaying_a_submission_key_does_not_open_someone_elses_confirmed_request(
+    client, django_capture_on_commit_callbacks
+):
+    """An attacker files an access request in the victim's address with a key of their own
+    choosing; the victim confirms it from their mailbox; the attacker posts the same form
+    again. That must not hand the attacker's browser the victim's request (its messages, its
+    export): only the follow link e-mailed to the victim does."""
+    key = "attacker-chosen-key"
+    data = {"submission_key": key, "email": "victim@example.be", "details": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/en/rights/access/", data)
+    _confirm_from_mail(django_capture_on_commit_callbacks)
+    rights_request = RightsRequest.objects.get()
+    assert rights_request.state != State.UNCONFIRMED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        replay = client.post("/en/rights/access/", data)
+
+    assert replay.status_code == 302
+    assert replay["Location"] == "/en/rights/sent/"
+    assert client.get(f"/en/requests/{rights_request.reference}/").status_code == 404
+    assert rights_request.reference not in client.get("/en/requests/").content.decode()
+    assert RightsRequest.objects.count() == 1
