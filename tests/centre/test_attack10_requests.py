@@ -42,3 +42,48 @@ def test_replaying_a_submission_key_does_not_open_someone_elses_confirmed_reques
     assert client.get(f"/en/requests/{rights_request.reference}/").status_code == 404
     assert rights_request.reference not in client.get("/en/requests/").content.decode()
     assert RightsRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/requests/VX%00/",
+        "/en/requests/VX%00/withdraw/",
+        "/en/requests/follow/a%00b/",
+        "/en/requests/confirm/a%00b/",
+        "/en/requests/export/a%00b/",
+        "/en/requests/" + "V" * 5000 + "/",
+    ],
+)
+def test_an_odd_reference_or_token_is_a_404_never_a_500(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_the_request_forms_limit_how_many_confirmation_emails_one_client_sends_an_address(
+    client, django_capture_on_commit_callbacks
+):
+    """Without an account, each request form e-mails the address typed: unlimited, anyone can
+    flood a stranger's mailbox from VELUX's servers. Refused past the limit, with the form and
+    what was typed kept."""
+    responses = []
+    for attempt in range(12):
+        with django_capture_on_commit_callbacks(execute=True):
+            responses.append(
+                client.post(
+                    "/en/rights/access/",
+                    {
+                        "submission_key": f"key-{attempt}",
+                        "email": "victim@example.be",
+                        "details": f"Attempt {attempt}",
+                    },
+                )
+            )
+
+    assert len(mail.outbox) <= 5
+    refused = responses[-1]
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert "Attempt 11" in html
+    assert 'value="victim@example.be"' in html
+    assert 'class="error-summary"' in html
+    assert RightsRequest.objects.count() == len(mail.outbox)
