@@ -40,7 +40,7 @@ from dsr_requests.selectors import (
     rights_request_list_for_person,
     rights_request_timeline,
 )
-from dsr_requests.workflow import Action, request_allows
+from dsr_requests.workflow import Action, State, request_allows
 from subjects.models import DataSubject
 
 # A session remembers this many followed requests at most (the newest).
@@ -183,6 +183,9 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
 def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     """Withdraw a request not yet answered: a page that says what it means, and a button."""
     rights_request, acting = _person_request(request, reference)
+    if request.method == "POST" and rights_request.state == State.WITHDRAWN:
+        # A double click: the first POST withdrew it and queued its message.
+        return redirect("dsr_requests:detail", reference=rights_request.reference)
     if not request_allows(rights_request, Action.WITHDRAW):
         messages.error(request, _("This request can no longer be withdrawn."))
         return redirect("dsr_requests:detail", reference=rights_request.reference)
@@ -191,7 +194,9 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.rights_request_withdraw(rights_request=rights_request, **acting)
         except TransitionRefused:
-            messages.error(request, _("This request can no longer be withdrawn."))
+            rights_request.refresh_from_db(fields=["state"])
+            if rights_request.state != State.WITHDRAWN:  # else: both clicks at once
+                messages.error(request, _("This request can no longer be withdrawn."))
         else:
             messages.success(
                 request, _("Your request is withdrawn. We have sent you a confirmation.")

@@ -87,3 +87,41 @@ def test_the_request_forms_limit_how_many_confirmation_emails_one_client_sends_a
     assert 'value="victim@example.be"' in html
     assert 'class="error-summary"' in html
     assert RightsRequest.objects.count() == len(mail.outbox)
+
+
+def _followed_request(client, execute) -> RightsRequest:
+    from dsr_requests.selectors import confirmation_token_make, follow_token_make
+    from dsr_requests.services import rights_request_submit
+
+    with execute(execute=True):
+        submitted = rights_request_submit(
+            kind="access", email="lotte.peeters@example.be", language="en"
+        ).rights_request
+    with execute(execute=True):
+        Client().post(f"/en/requests/confirm/{confirmation_token_make(submitted)}/")
+    submitted.refresh_from_db()
+    client.get(f"/en/requests/follow/{follow_token_make(submitted)}/")
+    return submitted
+
+
+def test_a_double_submitted_withdrawal_withdraws_once_and_reports_no_error(
+    client, django_capture_on_commit_callbacks
+):
+    """A double click on "Withdraw": the request is withdrawn once, and the page the person
+    lands on says so, not also "This request can no longer be withdrawn"."""
+    rights_request = _followed_request(client, django_capture_on_commit_callbacks)
+    path = f"/en/requests/{rights_request.reference}/withdraw/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client.post(path)
+
+    assert second["Location"] == f"/en/requests/{rights_request.reference}/"
+    page = client.get(second["Location"]).content.decode()
+    assert "Your request is withdrawn" in page
+    assert "can no longer be withdrawn" not in page
+    rights_request.refresh_from_db()
+    assert rights_request.state == State.WITHDRAWN
+    withdrawals = [m for m in mail.outbox if "withdrawn" in m.subject.lower()]
+    assert len(withdrawals) <= 1
