@@ -34,3 +34,32 @@ def test_long_unbroken_words_in_my_data_and_my_requests_fit_a_phone(live_server,
         page.goto(live_server.url + path)
         assert page.get_by_text("dakraamzonwering", exact=False).count() or path == "/nl/requests/"
         _no_horizontal_scroll(page)
+
+
+def test_a_long_address_and_name_fit_a_phone_on_every_signed_in_page(live_server, browser_context):
+    email = "lotte." + "peeters" * 20 + "@example.be"
+    user = UserFactory(email=email, first_name="Lotte" * 10, last_name="Peeters" * 10)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    subject = DataSubjectFactory(
+        email=email, user=user, first_name="Lotte" * 10, street="Kerkstraat" * 12
+    )
+    asked = RightsRequestFactory(subject=subject, kind=Kind.ACCESS, details=LONG_WORD)
+    page = browser_context("de", 360)
+    page.goto(f"{live_server.url}/de/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill("correct horse battery staple")
+    page.locator("main form button[type=submit]").first.click()
+    for path in (
+        "/de/account/",
+        "/de/my-data/",
+        "/de/rights/rectification/",
+        "/de/rights/erasure/",
+        "/de/rights/access/",
+        "/de/complaint/",
+        "/de/requests/",
+        f"/de/requests/{asked.reference}/",
+        f"/de/requests/{asked.reference}/withdraw/",
+    ):
+        page.goto(live_server.url + path)
+        assert "/accounts/login/" not in page.url
+        _no_horizontal_scroll(page)
