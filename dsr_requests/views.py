@@ -84,7 +84,12 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
 def follow_in_session(request: HttpRequest, rights_request: RightsRequest) -> None:
     """Let this browser see `rights_request` without an account (its follow link was
     opened, or the person just made or confirmed it here)."""
-    followed = [pk for pk in followed_ids(request.session) if pk != rights_request.pk]
+    already = followed_ids(request.session)
+    followed = [pk for pk in already if pk != rights_request.pk]
+    if rights_request.pk not in already:
+        # The session may now see more: a new key, as at sign-in, so that a session id
+        # planted in this browser beforehand (session fixation) sees nothing of it.
+        request.session.cycle_key()
     request.session[FOLLOWED_SESSION_KEY] = [*followed, rights_request.pk][-FOLLOWED_MAX:]
 
 

@@ -125,3 +125,29 @@ def test_a_double_submitted_withdrawal_withdraws_once_and_reports_no_error(
     assert rights_request.state == State.WITHDRAWN
     withdrawals = [m for m in mail.outbox if "withdrawn" in m.subject.lower()]
     assert len(withdrawals) <= 1
+
+
+def test_opening_a_follow_link_gives_the_browser_a_new_session_key(
+    client, django_capture_on_commit_callbacks
+):
+    """Session fixation: an attacker who planted a session id of their own in the victim's
+    browser (a cookie set from a sibling subdomain, a shared kiosk) must not read the
+    request once the victim opens its follow link there: the session key changes, as Django's
+    sign-in changes it."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    planted = import_module(settings.SESSION_ENGINE).SessionStore()
+    planted["planted"] = True
+    planted.save()
+    victim = Client()
+    victim.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    rights_request = _followed_request(victim, django_capture_on_commit_callbacks)
+    detail = f"/en/requests/{rights_request.reference}/"
+    assert victim.get(detail).status_code == 200
+
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    assert attacker.get(detail).status_code == 404
+    assert rights_request.reference not in attacker.get("/en/requests/").content.decode()
