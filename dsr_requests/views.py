@@ -15,11 +15,14 @@ follow links: a GET must never confirm); the POST confirms.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -45,6 +48,8 @@ from subjects.models import DataSubject
 
 # A session remembers this many followed requests at most (the newest).
 FOLLOWED_MAX = 20
+# A second POST of the same answer this soon after the first is a double click.
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=5)
 
 
 @never_cache
@@ -168,7 +173,9 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
                 **acting,
             )
         except TransitionRefused:
-            messages.error(request, _("We are not waiting for an answer on this request."))
+            if not _answered_just_now(rights_request, form.cleaned_data["message"]):
+                messages.error(request, _("We are not waiting for an answer on this request."))
+            # else a double click: the first POST kept the answer and queued its thanks.
             return redirect("dsr_requests:detail", reference=rights_request.reference)
         except RightsRequestError as error:
             errors_from(form, error)
@@ -180,6 +187,20 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
         "dsr_requests/request_detail.html",
         _detail_context(rights_request, form),
         status=400,
+    )
+
+
+def _answered_just_now(rights_request: RightsRequest, message: str) -> bool:
+    """The person's last answer is this very text, sent in the last few minutes."""
+    last = (
+        rights_request.messages.filter(kind=RequestMessage.Kind.FROM_PERSON)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return (
+        last is not None
+        and last.body == message.strip()
+        and last.created_at >= timezone.now() - DOUBLE_SUBMIT_WINDOW
     )
 
 

@@ -151,3 +151,34 @@ def test_opening_a_follow_link_gives_the_browser_a_new_session_key(
     attacker.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
     assert attacker.get(detail).status_code == 404
     assert rights_request.reference not in attacker.get("/en/requests/").content.decode()
+
+
+def test_a_double_submitted_answer_is_kept_once_and_reports_no_error(
+    client, customer, django_capture_on_commit_callbacks
+):
+    """A double click on "Send my answer": one message, and the page says thank you, not
+    also "We are not waiting for an answer on this request"."""
+    from dsr_requests import roles
+    from dsr_requests.models import RequestMessage
+    from dsr_requests.services import rights_request_ask
+    from tests.dsr_requests.factories import RightsRequestFactory, staff_in
+
+    asked = RightsRequestFactory(subject=customer, kind="rectification")
+    with django_capture_on_commit_callbacks(execute=True):
+        rights_request_ask(
+            rights_request=asked,
+            actor=staff_in(roles.DPO, email="dpo@velux.example"),
+            reason="clarification",
+            message="Which address: delivery or invoice?",
+        )
+    client.force_login(customer.user)
+    path = f"/en/requests/{asked.reference}/"
+
+    first = client.post(path, {"message": "The delivery address."})
+    second = client.post(path, {"message": "The delivery address."})
+
+    assert first.status_code == second.status_code == 302
+    page = client.get(path).content.decode()
+    assert "We have received your answer" in page
+    assert "not waiting for an answer" not in page
+    assert asked.messages.filter(kind=RequestMessage.Kind.FROM_PERSON).count() == 1
