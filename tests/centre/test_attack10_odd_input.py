@@ -189,3 +189,25 @@ def test_the_request_e_mails_address_the_person_formally(
         if INFORMAL[language].search(re.sub(r"<[^>]+>", " ", text))
     ]
     assert informal == []
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "\\\\evil.example"],
+)
+def test_the_language_switcher_and_the_sign_in_never_redirect_off_the_site(
+    client, customer, target
+):
+    from tests.centre.conftest import PASSWORD
+
+    customer.user.set_password(PASSWORD)
+    customer.user.save()
+
+    switched = client.post("/i18n/setlang/", {"language": "nl", "next": target})
+    signed_in = client.post(
+        f"/en/accounts/login/?next={target}", {"login": customer.email, "password": PASSWORD}
+    )
+
+    assert switched.status_code == signed_in.status_code == 302
+    assert switched["Location"] == "/"
+    assert signed_in["Location"] == "/en/my-data/"
