@@ -211,3 +211,14 @@ def test_the_language_switcher_and_the_sign_in_never_redirect_off_the_site(
     assert switched.status_code == signed_in.status_code == 302
     assert switched["Location"] == "/"
     assert signed_in["Location"] == "/en/my-data/"
+
+
+def test_every_form_refuses_a_post_without_its_csrf_token(customer):
+    from dsr_requests.models import RightsRequest
+
+    browser = Client(enforce_csrf_checks=True)
+    for path in FORMS:
+        response = browser.post(path, {"email": "victim@example.be", "details": "x"})
+        assert response.status_code == 403, path
+    assert RightsRequest.objects.count() == 0
+    assert mail.outbox == []
