@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -118,7 +119,17 @@ def right(request: HttpRequest, key: str) -> HttpResponse:
     form = form_class(request.POST if request.method == "POST" else None, **kwargs)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        status = 400
+        if form.is_valid() and not email and not _intake_allowed(request, form):
+            form.add_error(
+                None,
+                gettext(
+                    "We have sent many e-mails to this address or from your connection "
+                    "already. Wait an hour, then send the form again: what you typed is kept."
+                ),
+            )
+            status = 429
+        elif form.is_valid():
             submission = form.submission()
             if key == "rectification" and subject is not None:
                 submission["details"] = _rectification_details(form, kwargs["labels"])
@@ -152,11 +163,18 @@ def right(request: HttpRequest, key: str) -> HttpResponse:
                 errors_from(form, invalid)
             else:
                 return _submitted(request, made)
-        status = 400
     if key == "erasure" and subject is not None:
         context["preview"] = selectors.erasure_preview_for(viewer=request.user, subject=subject)
     context.update(form=form, signed_in_as=email)
     return render(request, chosen.template_name, context, status=status)
+
+
+def _intake_allowed(request: HttpRequest, form) -> bool:
+    """A request without an account e-mails the address typed: limited per client address
+    and per e-mail address (ACCOUNT_RATE_LIMITS["rights_request_intake"]), so nobody floods a
+    stranger's mailbox from VELUX's servers."""
+    address = form.cleaned_data["email"].strip().lower()
+    return ratelimit.consume(request, action="rights_request_intake", key=address)
 
 
 def _submitted(request: HttpRequest, made) -> HttpResponse:

@@ -102,10 +102,13 @@ class Submission:
     the address (an e-mail with the link is on its way)."""
 
     rights_request: RightsRequest
+    # False for a repeated submission (same key) by someone not signed in as the request's
+    # address: they are told to check that address, never handed the request (attack10).
+    submitter_may_follow: bool = True
 
     @property
     def needs_confirmation(self) -> bool:
-        return self.rights_request.state == State.UNCONFIRMED
+        return self.rights_request.state == State.UNCONFIRMED or not self.submitter_may_follow
 
 
 def rights_request_submit(
@@ -148,7 +151,7 @@ def rights_request_submit(
     if submission_key:
         earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
         if earlier is not None and _same_submission(earlier, kind=kind, email=email):
-            return Submission(earlier)
+            return _repeated_submission(earlier, user=user)
         if earlier is not None:
             # A key seen with another address or kind is no double submit of this form (and
             # must never lead to someone else's request): filed as a request of its own.
@@ -176,7 +179,7 @@ def rights_request_submit(
             earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
             if earlier is None or not _same_submission(earlier, kind=kind, email=email):
                 raise
-            return Submission(earlier)
+            return _repeated_submission(earlier, user=user)
     return _rights_request_submit(
         kind=kind,
         email=email,
@@ -193,6 +196,14 @@ def rights_request_submit(
         channel=channel,
         now=now,
     )
+
+
+def _repeated_submission(earlier: RightsRequest, *, user: User | None) -> Submission:
+    """The request a repeated submission made already. Its key came from the form, so anyone
+    can repeat it: only the address's verified login may follow it from here; anyone else
+    (e.g. who filed it in a stranger's address, which the stranger then confirmed) gets the
+    answer of a request to confirm."""
+    return Submission(earlier, submitter_may_follow=_signed_in_with(user, earlier.email))
 
 
 def _same_submission(earlier: RightsRequest, *, kind: str, email: str) -> bool:

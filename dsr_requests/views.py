@@ -15,11 +15,14 @@ follow links: a GET must never confirm); the POST confirms.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -40,11 +43,13 @@ from dsr_requests.selectors import (
     rights_request_list_for_person,
     rights_request_timeline,
 )
-from dsr_requests.workflow import Action, request_allows
+from dsr_requests.workflow import Action, State, request_allows
 from subjects.models import DataSubject
 
 # A session remembers this many followed requests at most (the newest).
 FOLLOWED_MAX = 20
+# A second POST of the same answer this soon after the first is a double click.
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=5)
 
 
 @never_cache
@@ -84,7 +89,12 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
 def follow_in_session(request: HttpRequest, rights_request: RightsRequest) -> None:
     """Let this browser see `rights_request` without an account (its follow link was
     opened, or the person just made or confirmed it here)."""
-    followed = [pk for pk in followed_ids(request.session) if pk != rights_request.pk]
+    already = followed_ids(request.session)
+    followed = [pk for pk in already if pk != rights_request.pk]
+    if rights_request.pk not in already:
+        # The session may now see more: a new key, as at sign-in, so that a session id
+        # planted in this browser beforehand (session fixation) sees nothing of it.
+        request.session.cycle_key()
     request.session[FOLLOWED_SESSION_KEY] = [*followed, rights_request.pk][-FOLLOWED_MAX:]
 
 
@@ -163,7 +173,9 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
                 **acting,
             )
         except TransitionRefused:
-            messages.error(request, _("We are not waiting for an answer on this request."))
+            if not _answered_just_now(rights_request, form.cleaned_data["message"]):
+                messages.error(request, _("We are not waiting for an answer on this request."))
+            # else a double click: the first POST kept the answer and queued its thanks.
             return redirect("dsr_requests:detail", reference=rights_request.reference)
         except RightsRequestError as error:
             errors_from(form, error)
@@ -178,11 +190,28 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+def _answered_just_now(rights_request: RightsRequest, message: str) -> bool:
+    """The person's last answer is this very text, sent in the last few minutes."""
+    last = (
+        rights_request.messages.filter(kind=RequestMessage.Kind.FROM_PERSON)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return (
+        last is not None
+        and last.body == message.strip()
+        and last.created_at >= timezone.now() - DOUBLE_SUBMIT_WINDOW
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     """Withdraw a request not yet answered: a page that says what it means, and a button."""
     rights_request, acting = _person_request(request, reference)
+    if request.method == "POST" and rights_request.state == State.WITHDRAWN:
+        # A double click: the first POST withdrew it and queued its message.
+        return redirect("dsr_requests:detail", reference=rights_request.reference)
     if not request_allows(rights_request, Action.WITHDRAW):
         messages.error(request, _("This request can no longer be withdrawn."))
         return redirect("dsr_requests:detail", reference=rights_request.reference)
@@ -191,7 +220,9 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.rights_request_withdraw(rights_request=rights_request, **acting)
         except TransitionRefused:
-            messages.error(request, _("This request can no longer be withdrawn."))
+            rights_request.refresh_from_db(fields=["state"])
+            if rights_request.state != State.WITHDRAWN:  # else: both clicks at once
+                messages.error(request, _("This request can no longer be withdrawn."))
         else:
             messages.success(
                 request, _("Your request is withdrawn. We have sent you a confirmation.")

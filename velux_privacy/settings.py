@@ -241,6 +241,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
+    # The request forms without an account: each e-mails the address typed (centre.views).
+    "rights_request_intake": "10/m/ip,50/h/ip,5/h/key",
 }
 ACCOUNT_FORMS = {
     name: f"centre.forms.{form}"
