@@ -5,8 +5,10 @@ after the answer; nothing of the person is left outside a lasting keep-reason.""
 import datetime as dt
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
-from dsr_requests.models import RequestMessage, RightsRequest
+from dsr_requests.models import RecipientNotice, RequestMessage, RightsRequest
 from dsr_requests.services import rights_request_complete
 from dsr_requests.workflow import Kind, State
 from retention.services import erasures_pending_finish
@@ -41,6 +43,18 @@ def test_after_the_answer_the_daily_recheck_leaves_nothing_of_the_person(
     rights_request.refresh_from_db()
     assert rights_request.state == State.COMPLETED
 
+    notice = RecipientNotice.objects.create(
+        rights_request=rights_request,
+        recipient=Recipient.objects.first(),
+        reason=RecipientNotice.Reason.ERASURE,
+        categories=["browsing_history"],
+        answer=RecipientNotice.Answer.ERASED,
+        note="Erased Lotte Peeters from our list.",
+        answered_at=dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC),
+    )
+    notice.file.save("proof.pdf", ContentFile(b"%PDF-1.4 Lotte Peeters"), save=True)
+    answer_file = notice.file.name
+
     time_machine.move_to(dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC))
     with django_capture_on_commit_callbacks(execute=True):
         erasures_pending_finish()
@@ -49,6 +63,8 @@ def test_after_the_answer_the_daily_recheck_leaves_nothing_of_the_person(
     assert not DataSubject.objects.filter(pk=subject.pk).exists()
     assert (rights_request.email, rights_request.name, rights_request.details) == ("", "", "")
     assert not RequestMessage.objects.filter(rights_request=rights_request).exists()
+    assert not RecipientNotice.objects.filter(pk=notice.pk).exists()
+    assert not default_storage.exists(answer_file)
     for category in datamap.categories():
         if isinstance(category.match_email, str):
             rows = category.model._base_manager.filter(**{category.match_email: subject.email})
