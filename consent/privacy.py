@@ -53,6 +53,8 @@ datamap.register(
         "receipt_id",
     ],
     provided=["action"],
+    # A consent is given or withdrawn (with its evidence), never corrected.
+    rectifiable=False,
     erasure=Anonymise({"subject": None, "note": ""}),
     order_by=["-recorded_at", "-pk"],
 )
@@ -66,6 +68,7 @@ datamap.register(
     purposes=CONSENT_PURPOSES,
     subject_path="subject",
     with_identity=True,
+    rectifiable=False,  # the ledger's last word: changed by giving or withdrawing
     fields=[
         ("purpose__code", _("consent")),
         "status",

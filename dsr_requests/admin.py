@@ -431,6 +431,11 @@ def steps_available(viewer, rights_request: RightsRequest) -> list[Step]:
             allowed = rights_request.duplicate_of_id is not None and request_allows(
                 rights_request, Action.MERGE
             )
+        elif name in ("withdraw", "reject"):
+            # Not once the execution did what cannot be undone (services refuse it too).
+            allowed = request_allows(
+                rights_request, STEP_ACTIONS[name]
+            ) and not execution.execution_irreversible(rights_request_id=rights_request.pk)
         else:
             allowed = request_allows(rights_request, STEP_ACTIONS[name])
         if allowed:

@@ -78,7 +78,7 @@ def erasure_execute(*, rights_request_id: int) -> None:
     """The executor's work (erasure_execute_task): the step "erase", then settle."""
     from dsr_requests.execution import step_run, steps_plan
 
-    steps_plan(rights_request_id=rights_request_id, names=["erase"])
+    steps_plan(rights_request_id=rights_request_id, names=["erase", "notify"])
     try:
         step_run(
             rights_request_id=rights_request_id,
@@ -87,7 +87,16 @@ def erasure_execute(*, rights_request_id: int) -> None:
         )
     except DomainError:
         return  # recorded on the step, shown in the queue with a Retry button
-    erasure_request_settle(rights_request_id=rights_request_id)
+    # The recipients' notices and the completion, as a step too: a failure here shows in the
+    # queue with a Retry (settling again is safe; later answers settle it directly).
+    try:
+        step_run(
+            rights_request_id=rights_request_id,
+            name="notify",
+            run=lambda: {"completed": erasure_request_settle(rights_request_id=rights_request_id)},
+        )
+    except DomainError:
+        return
 
 
 @transaction.atomic

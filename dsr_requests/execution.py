@@ -55,6 +55,23 @@ def execution_start(*, rights_request_id: int, kind: str) -> bool:
     return True
 
 
+# Steps whose effect on the person's data cannot be undone (erased, corrected, flagged): once
+# one is done the request can no longer be withdrawn (services.rights_request_withdraw), so it
+# is still answered, and the recipients' Art. 19 notices still chased, as what it did.
+IRREVERSIBLE_STEPS = frozenset({"erase", "apply", "limit_set"})
+
+
+def execution_irreversible(*, rights_request_id: int) -> bool:
+    """Whether a step of the request's execution that cannot be undone is done."""
+    from dsr_requests.models import ExecutionStep
+
+    return ExecutionStep.objects.filter(
+        rights_request_id=rights_request_id,
+        name__in=sorted(IRREVERSIBLE_STEPS),
+        status=ExecutionStep.Status.DONE,
+    ).exists()
+
+
 def steps_plan(*, rights_request_id: int, names: list[str]) -> None:
     """Record the steps an execution will take, so the request page shows what is to come."""
     from dsr_requests.models import ExecutionStep

@@ -40,7 +40,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +56,7 @@ from dsr_requests.models import (
     RightsRequest,
     export_upload_to,
 )
-from dsr_requests.workflow import HOLDING_KINDS, Kind, State
+from dsr_requests.workflow import CLOSED_STATES, HOLDING_KINDS, Kind, State
 from subjects.datamap import Category, ExportField, datamap
 from subjects.exports import Withheld, portable_categories, subject_export_write
 from velux_privacy.models import User
@@ -614,7 +614,8 @@ def export_download_open(*, export: RequestExport, now: datetime | None = None):
 
 
 def exports_expire(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Delete the files of exports whose download link expired, and clear their file (the
+    """Delete the files of exports whose download link expired, or whose request was closed
+    (withdrawn, rejected) before their release, and clear their file (the
     row stays with the request, its counts as the record of what was given); then any file
     under exports/ older than a day that no export holds (an erasure deletes rows by set, a
     failed build may leave one). Batches, each its own transaction; a rerun finds nothing.
@@ -627,7 +628,12 @@ def exports_expire(*, now: datetime | None = None, batch_size: int = 500) -> int
             expired = list(
                 RequestExport.objects.select_for_update(skip_locked=True)
                 .select_related("rights_request")
-                .filter(expires_at__lte=now)
+                .filter(
+                    # A link expired, or a request closed (withdrawn, rejected) before the
+                    # release: that file has no expiry and holds all of the person's data.
+                    Q(expires_at__lte=now)
+                    | Q(released_at__isnull=True, rights_request__state__in=sorted(CLOSED_STATES))
+                )
                 .exclude(file="")[:batch_size]
             )
             if not expired:

@@ -229,6 +229,7 @@ datamap.register(
         "decided_at",
     ],
     provided=["proposed_value"],
+    rectifiable=False,  # a request's record: corrected by a new proposal on that request
     keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
 

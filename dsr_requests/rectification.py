@@ -197,7 +197,7 @@ def rectification_execute(*, rights_request_id: int) -> None:
     """The executor's work (rectification_execute_task): the step "apply", then settle."""
     from dsr_requests.execution import step_run, steps_plan
 
-    steps_plan(rights_request_id=rights_request_id, names=["apply"])
+    steps_plan(rights_request_id=rights_request_id, names=["apply", "notify"])
     try:
         step_run(
             rights_request_id=rights_request_id,
@@ -206,7 +206,18 @@ def rectification_execute(*, rights_request_id: int) -> None:
         )
     except DomainError:
         return  # recorded on the step, shown in the queue with a Retry button
-    rectification_request_settle(rights_request_id=rights_request_id)
+    # The recipients' notices and the completion, as a step too: a failure here shows in the
+    # queue with a Retry (settling again is safe; later answers settle it directly).
+    try:
+        step_run(
+            rights_request_id=rights_request_id,
+            name="notify",
+            run=lambda: {
+                "completed": rectification_request_settle(rights_request_id=rights_request_id)
+            },
+        )
+    except DomainError:
+        return
 
 
 @transaction.atomic

@@ -787,6 +787,8 @@ def rights_request_reject(
     to go to court (Art. 12(4)); staff see that message first (`rejection_preview`)."""
     now = now or timezone.now()
     rights_request = _lock(rights_request, Action.REJECT, actor)
+    if execution.execution_irreversible(rights_request_id=rights_request.pk):
+        raise TransitionRefused(code="executed_already")
     if ground not in Ground.values:
         raise RightsRequestError(
             _("Choose the ground for the rejection."),
@@ -820,11 +822,14 @@ def rights_request_withdraw(
 ) -> RightsRequest:
     """The person withdraws the request: themselves (their login, or `by_link`: no login,
     through the signed follow link the privacy centre checked), or staff record that they
-    did (by phone, by letter). The person gets a confirmation."""
+    did (by phone, by letter). The person gets a confirmation. TransitionRefused once its
+    execution did what cannot be undone (`rights_request_may_withdraw`)."""
     now = now or timezone.now()
     rights_request = _lock(
         rights_request, Action.WITHDRAW, actor, person_may_act=True, by_link=by_link
     )
+    if execution.execution_irreversible(rights_request_id=rights_request.pk):
+        raise TransitionRefused(code="executed_already")
     _pause_close_silently(rights_request, now)
     _transition(
         rights_request,
@@ -837,6 +842,14 @@ def rights_request_withdraw(
     rights_request.save()
     _notify(rights_request, NotificationSend.Kind.WITHDRAWAL)
     return rights_request
+
+
+def rights_request_may_withdraw(rights_request: RightsRequest) -> bool:
+    """Whether the request may still be withdrawn: open, and nothing of its execution that
+    cannot be undone is done (execution.IRREVERSIBLE_STEPS)."""
+    return request_allows(rights_request, Action.WITHDRAW) and not execution.execution_irreversible(
+        rights_request_id=rights_request.pk
+    )
 
 
 @transaction.atomic

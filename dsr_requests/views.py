@@ -143,7 +143,7 @@ def _detail_context(rights_request: RightsRequest, reply_form: ReplyForm | None)
         .first()
         if may_reply
         else None,
-        "may_withdraw": request_allows(rights_request, Action.WITHDRAW),
+        "may_withdraw": services.rights_request_may_withdraw(rights_request),
         "reply_form": reply_form
         or (ReplyForm(max_mb=settings.RIGHTS_REQUEST_ATTACHMENT_MAX_MB) if may_reply else None),
         # A released export's signed, expiring link (None before release and after expiry);
@@ -212,7 +212,7 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and rights_request.state == State.WITHDRAWN:
         # A double click: the first POST withdrew it and queued its message.
         return redirect("dsr_requests:detail", reference=rights_request.reference)
-    if not request_allows(rights_request, Action.WITHDRAW):
+    if not services.rights_request_may_withdraw(rights_request):
         messages.error(request, _("This request can no longer be withdrawn."))
         return redirect("dsr_requests:detail", reference=rights_request.reference)
     form = WithdrawForm(request.POST if request.method == "POST" else None)

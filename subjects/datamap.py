@@ -179,6 +179,9 @@ class Category:
     # kept and where it comes from, in the texts "my data" and the access export show.
     retention: str | Promise | None = None
     source: str | Promise | None = None
+    # False for records that prove what happened (the consent ledger and the state derived
+    # from it, the corrections of a request): never corrected through a request (Art. 16).
+    rectifiable: bool = True
 
     def serves_only(self, purposes: set[str]) -> bool:
         """Whether erasing for `purposes` takes this category: it serves nothing else, or it
@@ -258,7 +261,10 @@ class Category:
     def rectifiable_fields(self) -> tuple[ExportField, ...]:
         """What a person may ask to correct (GDPR Art. 16): the fields they provided that are
         the model's own editable values (no relation, no lookup through one). Never an
-        e-mail address: a new address is confirmed through the account, not rectified."""
+        e-mail address: a new address is confirmed through the account, not rectified.
+        None of a category registered `rectifiable=False` (a record of what happened)."""
+        if not self.rectifiable:
+            return ()
         found = []
         for export_field in self.provided_fields():
             if "__" in export_field.name:
@@ -305,6 +311,7 @@ class DataMap:
         consent_purpose: str | None = None,
         match_email: str | Sequence[str] = (),
         with_identity: bool = False,
+        rectifiable: bool = True,
         in_use: Callable[[ErasureContext], Q] | None = None,
         retention: str | Promise | None = None,
         source: str | Promise | None = None,
@@ -336,6 +343,7 @@ class DataMap:
             consent_purpose=consent_purpose,
             match_email=(match_email,) if isinstance(match_email, str) else tuple(match_email),
             with_identity=with_identity or not subject_path,
+            rectifiable=rectifiable,
             in_use=in_use,
             retention=retention,
             source=source,

@@ -719,6 +719,7 @@ class _ErasureRun:
                 _delete_set(rows)
             return counts
         _delete_dependants(rows)
+        _files_delete_on_commit(rows)
         query = rows.query.clone()
         query.__class__ = DeleteQuery
         delete_sql, params = query.get_compiler(rows.db).as_sql()
@@ -806,9 +807,39 @@ def _pointed_at(
 def _delete_set(rows: QuerySet) -> int:
     """DELETE the rows in SQL, with what the database would refuse or Django would cascade
     done first by set (`_delete_dependants`). Never loads a row, never sends a signal (the
-    map knows all data)."""
+    map knows all data); the files the rows point at go after commit (`_files_delete_on_commit`)."""
     _delete_dependants(rows)
+    _files_delete_on_commit(rows)
     return rows._raw_delete(rows.db)
+
+
+def _files_delete_on_commit(rows: QuerySet) -> None:
+    """The stored files of `rows` (an export's ZIP, a document, a recipient's answer) are
+    deleted once the erasure commits: a raw DELETE leaves them on disk, and personal data must
+    not wait for a nightly sweep. One SELECT of the file columns, only for models that have
+    any; a failed delete is logged and left to the sweeps (robust)."""
+    file_fields = [f for f in rows.model._meta.concrete_fields if isinstance(f, models.FileField)]
+    if not file_fields:
+        return
+    for file_field in file_fields:
+        names = [
+            name
+            for name in rows.exclude(**{file_field.attname: ""})
+            .values_list(file_field.attname, flat=True)
+            .order_by()
+            if name
+        ]
+        if names:
+            storage = file_field.storage
+            transaction.on_commit(
+                lambda storage=storage, names=names: _files_delete(storage, names), robust=True
+            )
+
+
+def _files_delete(storage, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
+    logger.info("deleted %s stored files of erased rows", len(names))
 
 
 def _delete_dependants(rows: QuerySet) -> None:
