@@ -346,8 +346,8 @@ def my_data_collect(
     of PAGE_SIZE rows: `page` of `category`, the first page of the others.
 
     Raises NotYourData when `subject` is not the viewer's (callers pass
-    `subject_for_login(viewer=...)`). Queries: one per category that holds rows, and four
-    more (the counts of all categories, the purposes twice, the recipients).
+    `subject_for_login(viewer=...)`). Queries: one per category that holds rows, and three
+    more (the counts of all categories, the purposes, their recipients).
     """
     if subject.user_id is None or subject.user_id != viewer.pk:
         raise NotYourData()
@@ -367,10 +367,10 @@ def my_data_collect(
         )
 
     by_key = {view.key: view for view in views}
+    registers = {purpose.code: purpose for purpose in purpose_list_with_recipients()}
     grouped = SubjectData(
         subject_id=subject.pk, categories=[view.data for view in views]
-    ).by_purpose()
-    registers = {purpose.code: purpose for purpose in purpose_list_with_recipients()}
+    ).by_purpose(registers)
     sections: list[PurposeSection] = []
     shown: set[str] = set()
     for purpose, categories in grouped:
