@@ -8,12 +8,17 @@ from typing import Any
 
 from django.template.defaultfilters import date as date_filter
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 
 def display_value(value: Any) -> str:
     """Dates and times in Brussels in the active language, yes or no, amounts with the
     language's separators, answers as "question: answer", and a dash for nothing."""
+    if isinstance(value, Promise):  # a choice's label: translated once, not per comparison
+        value = str(value)
+    if type(value) is str:  # most values: nothing to format
+        return value or "—"
     if value is None or value == "" or value == {} or value == []:
         return "—"
     if isinstance(value, bool):

@@ -131,18 +131,20 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     )
 
 
+_QUESTION_KIND = f"message-{RequestMessage.Kind.TO_PERSON}"
+
+
 def _detail_context(rights_request: RightsRequest, reply_form: ReplyForm | None) -> dict:
     may_reply = request_allows(rights_request, Action.RESUME)
+    timeline = rights_request_timeline(rights_request=rights_request, for_person=True)
+    # What VELUX asked last, shown above the answer form: the timeline holds the messages
+    # in the order they were written (no second query for it).
+    asked = [entry for entry in timeline if entry.kind == _QUESTION_KIND] if may_reply else []
     return {
         "rights_request": rights_request,
-        "timeline": rights_request_timeline(rights_request=rights_request, for_person=True),
+        "timeline": timeline,
         "may_reply": may_reply,
-        # What VELUX asked last, shown above the answer form.
-        "question": rights_request.messages.filter(kind=RequestMessage.Kind.TO_PERSON)
-        .order_by("-created_at", "-pk")
-        .first()
-        if may_reply
-        else None,
+        "question": asked[-1] if asked else None,
         "may_withdraw": services.rights_request_may_withdraw(rights_request),
         "reply_form": reply_form
         or (ReplyForm(max_mb=settings.RIGHTS_REQUEST_ATTACHMENT_MAX_MB) if may_reply else None),

@@ -200,39 +200,54 @@ class Category:
         return 0 if not self.subject_path else self.subject_path.count("__") + 1
 
     def rows_for(self, subject: DataSubject) -> QuerySet:
-        """This category's rows about one subject."""
-        return self.rows_for_batch([subject.pk], [subject.email])
+        """This category's rows about one subject. The same rows as a batch of one, found by
+        `=` rather than `= ANY(array)`: PostgreSQL then walks an index on the path and the
+        category's order for a page of them, where it sorts all of them for ANY."""
+        return self._rows([subject.pk], [subject.email], one=True)
 
     def rows_for_batch(self, subject_ids: Sequence[int], emails: Sequence[str] = ()) -> QuerySet:
         """This category's rows about any of `subject_ids`, and, for a category that matches
         by e-mail, the rows not linked to anybody that hold one of `emails` (the subjects'
         normalised addresses)."""
+        return self._rows(subject_ids, emails)
+
+    def _rows(self, subject_ids: Sequence[int], emails: Sequence[str], one: bool = False):
         manager = self.model._base_manager
         if not self.subject_path:
+            if one:
+                return manager.filter(pk=subject_ids[0])
             return manager.filter(pk__in_array=_array(subject_ids))
-        linked = self.linked_rows(subject_ids)
+        linked = self.linked_rows(subject_ids, one=one)
         if self.match_email and emails:
             # Two index lookups by key, rather than one OR across a join that no index serves.
-            unlinked = self.unlinked_rows(emails)
+            unlinked = self.unlinked_rows(emails, one=one)
             return manager.filter(Q(pk__in=linked.values("pk")) | Q(pk__in=unlinked.values("pk")))
         if self.subject_path_is_plural:
             # A join through a many-to-many or a reverse link could repeat rows.
             return manager.filter(pk__in=linked.values("pk"))
         return linked
 
-    def linked_rows(self, subject_ids: Sequence[int]) -> QuerySet:
+    def linked_rows(self, subject_ids: Sequence[int], *, one: bool = False) -> QuerySet:
         """The rows linked to any of `subject_ids` by the path (`in_array`, from
-        velux_privacy.lookups: a batch's ids as one parameter)."""
+        velux_privacy.lookups: a batch's ids as one parameter); `one`: to the only one."""
+        if one:
+            (subject_id,) = subject_ids
+            return self.model._base_manager.filter(**{f"{self.subject_path}__pk": subject_id})
         return self.model._base_manager.filter(
             **{f"{self.subject_path}__pk__in_array": _array(subject_ids)}
         )
 
-    def unlinked_rows(self, emails: Sequence[str]) -> QuerySet:
-        """The rows linked to nobody that hold one of `emails` at a `match_email` lookup."""
-        emails = _array(emails)
+    def unlinked_rows(self, emails: Sequence[str], *, one: bool = False) -> QuerySet:
+        """The rows linked to nobody that hold one of `emails` at a `match_email` lookup;
+        `one`: the only one (None matches nothing, as in `in_array`)."""
         found = Q()
-        for lookup in self.match_email:
-            found |= Q(**{f"{lookup}__in_array": emails})
+        if one and emails[0] is not None:
+            for lookup in self.match_email:
+                found |= Q(**{lookup: emails[0]})
+        else:
+            emails = _array(emails)
+            for lookup in self.match_email:
+                found |= Q(**{f"{lookup}__in_array": emails})
         return self.model._base_manager.filter(found, **{f"{self.subject_path}__isnull": True})
 
     @property

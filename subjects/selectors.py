@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,14 +40,18 @@ class SubjectData:
     subject_id: int
     categories: list[CategoryData]
 
-    def by_purpose(self) -> list[tuple[Purpose | str, list[CategoryData]]]:
+    def by_purpose(
+        self, purposes: Mapping[str, Purpose] | None = None
+    ) -> list[tuple[Purpose | str, list[CategoryData]]]:
         """Categories grouped under each purpose they serve, in policy order (§2.1–2.8).
 
         The identity category serves every purpose; it is shown only under the purposes that
         the person's other data serves (under the first, when nothing else is held), so a
-        customer does not appear under "candidates" for their name alone.
+        customer does not appear under "candidates" for their name alone. `purposes`: the
+        register by code, where the caller read it already (else one query).
         """
-        purposes = {p.code: p for p in Purpose.objects.all()}
+        if purposes is None:
+            purposes = {p.code: p for p in Purpose.objects.all()}
         in_use = {
             code
             for data in self.categories

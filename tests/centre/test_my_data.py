@@ -192,6 +192,65 @@ def test_the_counts_are_each_persons_own_with_the_statement_compiled_once(custom
     assert mine_again == mine
 
 
+def test_the_pages_are_each_persons_own_with_their_statements_compiled_once(customer):
+    """Each category's page statement is compiled once per process for a stand-in and filled
+    in per person: two people in a row each see only their own rows, their own e-mail
+    matches included, and a later page of one is still theirs."""
+    other = DataSubjectFactory(email="other@example.be", user=verified_login("other@example.be"))
+    _events(customer, PAGE_SIZE + 3)
+    BrowsingEvent.objects.bulk_create(
+        BrowsingEvent(
+            subject=other,
+            occurred_at=dt.datetime(2026, 2, 1, 9, number, tzinfo=dt.UTC),
+            event_type=BrowsingEvent.EventType.PAGE_VIEW,
+            path=f"/fr-be/autre-{number}",
+        )
+        for number in range(2)
+    )
+    RightsRequestFactory(subject=None, email="other@example.be", details="Nur meine Anfrage.")
+
+    mine = _rows(my_data_collect(viewer=customer.user, subject=customer))
+    theirs = _rows(my_data_collect(viewer=other.user, subject=other))
+    mine_later = _rows(
+        my_data_collect(viewer=customer.user, subject=customer, category="browsing_history", page=2)
+    )
+
+    assert {row["path"] for row in mine["browsing_history"]} == {
+        f"/nl-be/pagina-{number:05d}" for number in range(3, PAGE_SIZE + 3)
+    }
+    assert [row["path"] for row in theirs["browsing_history"]] == [
+        "/fr-be/autre-1",
+        "/fr-be/autre-0",
+    ]
+    assert [row["path"] for row in mine_later["browsing_history"]] == [
+        f"/nl-be/pagina-{number:05d}" for number in (2, 1, 0)
+    ]
+    assert [row["email"] for row in mine["identity"]] == ["lotte.peeters@example.be"]
+    assert [row["email"] for row in theirs["identity"]] == ["other@example.be"]
+    assert "rights_requests" not in mine
+    assert [row["details"] for row in theirs["rights_requests"]] == ["Nur meine Anfrage."]
+    # The values are converted as the ORM converts them: aware datetimes, not text.
+    assert theirs["browsing_history"][0]["occurred_at"] == dt.datetime(
+        2026, 2, 1, 9, 1, tzinfo=dt.UTC
+    )
+
+
+def _rows(data) -> dict[str, list[dict]]:
+    return {view.key: view.data.rows for section in data.sections for view in section.categories}
+
+
+def test_the_persons_data_is_escaped_on_the_page(client, customer):
+    BrowsingEventFactory(subject=customer, path='/nl-be/<script>alert("x")</script>')
+    BrowsingEventFactory(subject=customer, path="/nl-be/a&b")
+    client.force_login(customer.user)
+
+    main = _main(client.get("/en/my-data/"))
+
+    assert "<script>" not in main
+    assert "/nl-be/&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in main
+    assert "/nl-be/a&amp;b" in main
+
+
 def _counts(data) -> dict[str, int]:
     return {view.key: view.total for section in data.sections for view in section.categories}
 

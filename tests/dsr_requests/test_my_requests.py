@@ -225,6 +225,32 @@ def test_the_person_reads_the_question_and_answers_with_a_document(client, custo
     )
 
 
+def test_the_question_above_the_answer_form_is_the_last_one_asked(client, customer, asked):
+    first = asked.messages.get(kind=RequestMessage.Kind.TO_PERSON)
+    RequestMessage.objects.create(
+        rights_request=asked,
+        kind=RequestMessage.Kind.TO_PERSON,
+        body="And the invoice address, is it the same?",
+        created_at=first.created_at + dt.timedelta(minutes=5),
+    )
+    RequestMessage.objects.create(
+        rights_request=asked,
+        kind=RequestMessage.Kind.NOTE,
+        body="Internal: check the shop's records.",
+        created_at=first.created_at + dt.timedelta(minutes=9),
+    )
+    client.force_login(customer.user)
+
+    page = client.get(f"/en/requests/{asked.reference}/").content.decode()
+    question = re.search(
+        r'<blockquote class="timeline__body question">(.*?)</blockquote>', page, re.S
+    )
+
+    assert "And the invoice address, is it the same?" in question.group(1)
+    assert "Which address should we correct" not in question.group(1)
+    assert "Internal: check" not in page
+
+
 @pytest.mark.parametrize(
     ("upload", "message"),
     [

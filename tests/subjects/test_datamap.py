@@ -228,3 +228,34 @@ def test_declaring_a_model_free_of_personal_data_needs_a_reason():
 
     with pytest.raises(ValueError, match="say why"):
         fresh.declare_no_personal_data(Order, why=" ")
+
+
+@pytest.mark.django_db
+def test_one_subjects_rows_are_the_rows_of_a_batch_of_one():
+    """`rows_for` finds one person's rows by `=` (an index then serves a page of them); they
+    are exactly the rows of a batch of that one person, e-mail matches included, and nobody
+    else's."""
+    from tests.dsr_requests.factories import RightsRequestFactory
+    from tests.subjects.factories import (
+        BrowsingEventFactory,
+        DataSubjectFactory,
+        OrderLineFactory,
+    )
+
+    person = DataSubjectFactory(email="person@example.be")
+    stranger = DataSubjectFactory(email="stranger@example.be")
+    for someone in (person, stranger):
+        BrowsingEventFactory(subject=someone)
+        OrderLineFactory(order__subject=someone)
+        RightsRequestFactory(subject=someone, email=someone.email)
+        RightsRequestFactory(subject=None, email=someone.email)
+
+    for category in datamap.categories():
+        one = set(category.rows_for(person).values_list("pk", flat=True))
+        batch = set(
+            category.rows_for_batch([person.pk], [person.email]).values_list("pk", flat=True)
+        )
+        assert one == batch, category.key
+    requests = datamap.category("rights_requests").rows_for(person)
+    assert sorted(requests.values_list("email", flat=True)) == ["person@example.be"] * 2
+    assert datamap.category("identity").rows_for(person).get() == person
