@@ -39,6 +39,25 @@ def _closed(prefix: str = "") -> Q:
     return Q(**{f"{prefix}state__in": sorted(CLOSED_STATES)})
 
 
+# Kept as it is while its request is open.
+WHILE_OPEN = KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))
+
+
+def _register_part_of_request(model, *, fields, keep=(WHILE_OPEN,), **options) -> None:
+    """A model that belongs to one request: the person's through the request (its subject, or
+    its address while it is linked to nobody), for the request's purpose, shown with the
+    request's reference first."""
+    datamap.register(
+        model,
+        purposes=PURPOSES,
+        subject_path="rights_request__subject",
+        match_email="rights_request__email",
+        fields=[("rights_request__reference", _("request")), *fields],
+        keep=list(keep),
+        **options,
+    )
+
+
 # Answering rights requests is a legal obligation (§2.8; GDPR Art. 12).
 PURPOSES = [PurposeCode.LEGAL_OBLIGATIONS]
 
@@ -112,41 +131,32 @@ datamap.register(
 )
 
 # What the person and VELUX wrote, and the documents: deleted once the request is closed.
-datamap.register(
+_register_part_of_request(
     RequestMessage,
     key="rights_request_messages",
     retention=_("While the request is being handled; deleted when it is closed and erased."),
     source=_("From you and from us, about the request."),
-    purposes=PURPOSES,
-    subject_path="rights_request__subject",
-    match_email="rights_request__email",
-    fields=[("rights_request__reference", _("request")), "kind", "body", "created_at"],
-    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+    fields=["kind", "body", "created_at"],
     order_by=["-created_at"],
 )
-datamap.register(
+_register_part_of_request(
     RequestAttachment,
     key="rights_request_attachments",
     retention=_("While the request is being handled; deleted when it is closed and erased."),
     source=_("From you, or added by us (a letter we received, proof of a mandate)."),
-    purposes=PURPOSES,
-    subject_path="rights_request__subject",
-    match_email="rights_request__email",
     # The file itself is deleted by the daily sweep once its row is gone (tasks.py).
     fields=[
-        ("rights_request__reference", _("request")),
         "kind",
         "original_name",
         "size",
         "uploaded_at",
     ],
-    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
 
 # The answer to an access or portability request: the export (its file is deleted when its
 # link expires, or by the nightly sweep once the row is gone) and the rows staff withheld from
 # it, with the reason the person was given. Deleted with the request's personal data.
-datamap.register(
+_register_part_of_request(
     RequestExport,
     key="rights_request_exports",
     retention=_(
@@ -154,11 +164,7 @@ datamap.register(
         "is kept with your details."
     ),
     source=_("Made by us from the data we hold on you, to answer your request."),
-    purposes=PURPOSES,
-    subject_path="rights_request__subject",
-    match_email="rights_request__email",
     fields=[
-        ("rights_request__reference", _("request")),
         "portability",
         "size",
         "built_at",
@@ -166,24 +172,19 @@ datamap.register(
         "expires_at",
         "downloads",
     ],
-    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
-datamap.register(
+_register_part_of_request(
     ExportWithholding,
     key="rights_request_export_withholdings",
     retention=_("While the request is kept with your details."),
     source=_("Decided by us when we reviewed the answer to your request (GDPR Art. 15(4))."),
-    purposes=PURPOSES,
-    subject_path="rights_request__subject",
-    match_email="rights_request__email",
-    fields=[("rights_request__reference", _("request")), "category", "reason", "withheld_at"],
-    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
+    fields=["category", "reason", "withheld_at"],
 )
 # Art. 19 notices to recipients and the proposed corrections: what a recipient answered (a
 # note, a file) and the values proposed may name the person. Kept while the request is open;
 # deleted when it is closed and erased: the audit trail keeps, in codes, who was told and
 # what they answered, and what was decided.
-datamap.register(
+_register_part_of_request(
     RecipientNotice,
     key="rights_request_recipient_notices",
     retention=_(
@@ -191,12 +192,8 @@ datamap.register(
         "trail keeps which recipients were told and what they answered)."
     ),
     source=_("Made by us, and answered by the recipients we told of your request."),
-    purposes=PURPOSES,
-    subject_path="rights_request__subject",
-    match_email="rights_request__email",
     # The file itself is deleted by the daily sweep once its row is gone (tasks.py).
     fields=[
-        ("rights_request__reference", _("request")),
         ("recipient__name", _("recipient")),
         "reason",
         "categories",
@@ -205,9 +202,8 @@ datamap.register(
         "file_name",
         "answered_at",
     ],
-    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
-datamap.register(
+_register_part_of_request(
     RectificationItem,
     key="rights_request_corrections",
     retention=_(
@@ -215,11 +211,7 @@ datamap.register(
         "trail keeps what was decided)."
     ),
     source=_("From you, when you asked for the correction, and our decision."),
-    purposes=PURPOSES,
-    subject_path="rights_request__subject",
-    match_email="rights_request__email",
     fields=[
-        ("rights_request__reference", _("request")),
         "category",
         "field",
         "current_value",
@@ -230,7 +222,6 @@ datamap.register(
     ],
     provided=["proposed_value"],
     rectifiable=False,  # a request's record: corrected by a new proposal on that request
-    keep=[KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__"))],
 )
 
 # The clock, the trail, the e-mails sent and the execution's steps hold no personal data of
@@ -241,7 +232,7 @@ for model, key, fields in (
     (NotificationSend, "rights_request_emails", ["kind", "status", "created_at", "sent_at"]),
     (ExecutionStep, "rights_request_steps", ["name", "status", "finished_at"]),
 ):
-    datamap.register(
+    _register_part_of_request(
         model,
         key=key,
         retention=_(
@@ -249,12 +240,9 @@ for model, key, fields in (
             "nobody once the request no longer does."
         ),
         source=_("Made by us while handling the request."),
-        purposes=PURPOSES,
-        subject_path="rights_request__subject",
-        match_email="rights_request__email",
-        fields=[("rights_request__reference", _("request")), *fields],
+        fields=fields,
         keep=[
-            KeepRule(KeepReason.OPEN_RIGHTS_REQUEST, lambda c: _open("rights_request__")),
+            WHILE_OPEN,
             KeepRule(KeepReason.REQUEST_HANDLED, lambda c: _closed("rights_request__")),
         ],
     )

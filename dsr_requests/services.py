@@ -147,55 +147,38 @@ def rights_request_submit(
     representative without an address, an unknown kind, purpose or language.
     """
     now = now or timezone.now()
+    raw = {
+        "kind": kind,
+        "email": email,
+        "language": language,
+        "details": details,
+        "name": name,
+        "phone": phone,
+        "postal_address": postal_address,
+        "purpose": purpose,
+        "representative_name": representative_name,
+        "representative_email": representative_email,
+        "representation": representation,
+        "channel": channel,
+    }
     submission_key = submission_key.strip()[:64]
-    if submission_key:
+    if not submission_key:
+        return _rights_request_submit(user=user, now=now, **raw)
+    earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
+    if earlier is not None and _same_submission(earlier, kind=kind, email=email):
+        return _repeated_submission(earlier, user=user)
+    if earlier is not None:
+        # A key seen with another address or kind is no double submit of this form (and
+        # must never lead to someone else's request): filed as a request of its own.
+        return _rights_request_submit(user=user, now=now, **raw)
+    try:
+        return _rights_request_submit(user=user, now=now, submission_key=submission_key, **raw)
+    except IntegrityError:
+        # The same form submitted twice at once: the other submission made the request.
         earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
-        if earlier is not None and _same_submission(earlier, kind=kind, email=email):
-            return _repeated_submission(earlier, user=user)
-        if earlier is not None:
-            # A key seen with another address or kind is no double submit of this form (and
-            # must never lead to someone else's request): filed as a request of its own.
-            submission_key = ""
-        try:
-            return _rights_request_submit(
-                kind=kind,
-                email=email,
-                language=language,
-                details=details,
-                name=name,
-                phone=phone,
-                postal_address=postal_address,
-                purpose=purpose,
-                representative_name=representative_name,
-                representative_email=representative_email,
-                representation=representation,
-                user=user,
-                channel=channel,
-                submission_key=submission_key,
-                now=now,
-            )
-        except IntegrityError:
-            # The same form submitted twice at once: the other submission made the request.
-            earlier = RightsRequest.objects.filter(submission_key=submission_key).first()
-            if earlier is None or not _same_submission(earlier, kind=kind, email=email):
-                raise
-            return _repeated_submission(earlier, user=user)
-    return _rights_request_submit(
-        kind=kind,
-        email=email,
-        language=language,
-        details=details,
-        name=name,
-        phone=phone,
-        postal_address=postal_address,
-        purpose=purpose,
-        representative_name=representative_name,
-        representative_email=representative_email,
-        representation=representation,
-        user=user,
-        channel=channel,
-        now=now,
-    )
+        if earlier is None or not _same_submission(earlier, kind=kind, email=email):
+            raise
+        return _repeated_submission(earlier, user=user)
 
 
 def _repeated_submission(earlier: RightsRequest, *, user: User | None) -> Submission:
