@@ -23,10 +23,10 @@ from django.utils.safestring import SafeString
 from centre.categories import CategoryNotes, category_notes
 from centre.display import display_value
 from centre.exceptions import NotYourData
+from subjects.compiled import stand_in_subject, statement_check, statement_fill
 from subjects.datamap import Category, datamap
 from subjects.models import DataSubject, Purpose, Recipient
-from subjects.selectors import CategoryData, SubjectData
-from velux_privacy.lookups import Array
+from subjects.selectors import CategoryData, SubjectData, subject_category_totals
 
 PAGE_SIZE = 20
 # A category with more fields than this shows each row as a block of label and value, on
@@ -199,44 +199,6 @@ class MyData:
         return not self.sections
 
 
-# The totals query's SQL depends only on the data map, never on the person: it is compiled
-# once per process for a stand-in subject, and each page run fills in the person's id and
-# address where the stand-in's stood. Building and compiling the ORM query of ~30 categories
-# cost more than the query itself (about half of "my data"'s time, bench/pages.py).
-_STAND_IN_ID = -7_294_651_083
-_STAND_IN_EMAIL = "stand-in.subject@totals.invalid"
-_totals_sql: dict[tuple, tuple[str, list]] = {}
-
-
-def _category_totals(subject: DataSubject, categories) -> dict[str, int]:
-    """How many rows each category holds about `subject`, in one query: the ORM's own query of
-    each category's rows (`Category.rows_for`), counted, the counts joined by UNION ALL."""
-    keys = tuple(entry.key for entry in categories)
-    cache_key = (connection.alias, connection.vendor, keys)
-    if cache_key not in _totals_sql:
-        _totals_sql[cache_key] = _totals_statement(categories)
-    sql, params = _totals_sql[cache_key]
-    filled = _filled(params, subject)
-    totals = dict.fromkeys(keys, 0)
-    if sql:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, filled)
-            totals.update((key, count) for key, count in cursor.fetchall())
-    return totals
-
-
-def _totals_statement(categories) -> tuple[str, list]:
-    stand_in = DataSubject(pk=_STAND_IN_ID, email=_STAND_IN_EMAIL)
-    parts, params = [], []
-    for number, entry in enumerate(categories):
-        rows = entry.rows_for(stand_in)
-        sql, row_params = rows.order_by().values("pk").query.sql_with_params()
-        _require_stand_in(entry, row_params)
-        parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) category_{number}")  # noqa: S608
-        params += [entry.key, *row_params]
-    return " UNION ALL ".join(parts), params
-
-
 @dataclass(frozen=True)
 class _PageStatement:
     """A category's page query, compiled for the stand-in subject: its SQL (ending in LIMIT
@@ -261,7 +223,7 @@ def _category_pages(subject: DataSubject, wanted: list[tuple[Category, int]]) ->
     psycopg's client-side binding cursor allows; each its own result)."""
     statements = [_page_statement_cached(entry) for entry, _start in wanted]
     arguments = [
-        [*_filled(statement.params, subject), PAGE_SIZE, start]
+        [*statement_fill(statement.params, subject), PAGE_SIZE, start]
         for statement, (_entry, start) in zip(statements, wanted, strict=True)
     ]
     fetched: list[list[tuple]] = []
@@ -316,7 +278,7 @@ def _page_statement_cached(entry: Category) -> _PageStatement:
 
 
 def _page_statement(entry: Category) -> _PageStatement:
-    stand_in = DataSubject(pk=_STAND_IN_ID, email=_STAND_IN_EMAIL)
+    stand_in = stand_in_subject()
     # The primary key breaks ties of the category's order, so pages never overlap.
     queryset = (
         entry.rows_for(stand_in)
@@ -326,7 +288,7 @@ def _page_statement(entry: Category) -> _PageStatement:
     query = queryset.query
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.as_sql()
-    _require_stand_in(entry, params)
+    statement_check(entry.key, params)
     names = (*query.extra_select, *query.values_select, *query.annotation_select)
     columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
     if len(columns) != len(names):
@@ -337,36 +299,6 @@ def _page_statement(entry: Category) -> _PageStatement:
         names=names,
         converters=compiler.get_converters(columns),
     )
-
-
-def _filled(params: list, subject: DataSubject) -> list:
-    """`params` of a statement compiled for the stand-in, with `subject`'s id and address
-    where the stand-in's stood."""
-    stand_ins = {
-        _STAND_IN_ID: subject.pk,
-        Array([_STAND_IN_ID]).literal: Array([subject.pk]).literal,
-        _STAND_IN_EMAIL: subject.email,
-        Array([_STAND_IN_EMAIL]).literal: Array([subject.email]).literal,
-    }
-    return [stand_ins.get(param, param) if _hashable(param) else param for param in params]
-
-
-def _require_stand_in(entry: Category, params) -> None:
-    if not any(
-        _hashable(param) and param in (_STAND_IN_ID, Array([_STAND_IN_ID]).literal)
-        for param in params
-    ):
-        # A category's rows are found by the subject's id: a statement without the
-        # stand-in's would show or count everybody's rows.
-        raise ImproperlyConfigured(f"{entry.key}: its rows do not depend on the subject")
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def subject_for_login(*, viewer) -> DataSubject | None:
@@ -391,7 +323,7 @@ def my_data_collect(
     if subject.user_id is None or subject.user_id != viewer.pk:
         raise NotYourData()
     categories = datamap.categories()
-    totals = _category_totals(subject, categories)
+    totals = subject_category_totals(subject, categories)
     listed = []  # (category, its total, its number of pages, the page shown)
     for entry in categories:
         total = totals[entry.key]

@@ -22,9 +22,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,14 +32,14 @@ from typing import Any
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.temp import NamedTemporaryFile
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F, Value
-from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from subjects.datamap import Category, ExportField, _field_at, datamap
 from subjects.models import DataSubject, LegalBasis, Purpose, PurposeCode, Recipient
+from subjects.selectors import subject_category_totals
 from velux_privacy.controller import CONTROLLER, SUPERVISORY_AUTHORITY
 
 CHUNK_ROWS = 2_000
@@ -145,16 +145,19 @@ def subject_export_write(
     )
     categories = portable_categories() if portability else datamap.categories()
     present = []
-    with translation.override(language):
-        for category in categories:
-            fields = category.provided_fields() if portability else category.fields
-            if not fields:
+    with translation.override(language), _one_snapshot():
+        chosen = [
+            (category, category.provided_fields() if portability else category.fields)
+            for category in categories
+        ]
+        chosen = [(category, fields) for category, fields in chosen if fields]
+        totals = subject_category_totals(subject, [category for category, _fields in chosen])
+        for category, fields in chosen:
+            total = totals[category.key]
+            if not total:
                 continue
             kept_out = withheld.get(category.key)
             rows = category.rows_for(subject)
-            total = rows.count()
-            if not total:
-                continue
             left_out = 0
             if kept_out is not None and kept_out.row_ids:
                 left_out = rows.filter(pk__in=list(kept_out.row_ids)).count()
@@ -191,6 +194,20 @@ def subject_export_write(
     return manifest
 
 
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """Every read of an export in one snapshot of the database, on PostgreSQL when no
+    transaction is open (a worker's task): the counts, the JSON and the CSV of each category
+    and the summary then agree even while the person's data changes. A caller's own
+    transaction is left as it is."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def _write_category(
     archive: zipfile.ZipFile,
     category: Category,
@@ -201,12 +218,12 @@ def _write_category(
     """`data/<key>.json` and `data/<key>.csv` from ONE pass over the rows, read in chunks: the
     JSON goes straight into the archive, the CSV into a temporary file on disk that follows
     it (a ZIP takes one entry at a time). Dates and times come from the database already as
-    ISO 8601 text (`_AsIsoText`), so no row is parsed into Python objects only to be printed
+    ISO 8601 text (`_IsoText`), so no row is parsed into Python objects only to be printed
     again."""
     names = [f.name for f in fields]
     kinds = [_field_at(category.model, name) for name in names]
     columns = {
-        f"export_{index}": _AsIsoText(name)
+        f"export_{index}": _IsoText(name)
         for index, (name, kind) in enumerate(zip(names, kinds, strict=True))
         if isinstance(kind, models.DateField | models.DateTimeField)
     }
@@ -256,14 +273,13 @@ def _write_category_by_copy(
     """The same two files, formatted by PostgreSQL and streamed with COPY … TO STDOUT.
 
     Each row becomes its JSON object and its CSV line in SQL, in one scan; the server joins
-    them ROWS_PER_BLOCK rows at a time (`_copy_blocks`), so a few hundred messages cross
+    them ROWS_PER_BLOCK rows at a time (`_copy_blocks`), so a few dozen messages cross
     instead of one per row. The JSON goes into the archive as it comes, the CSV into a
     temporary file that follows it (a ZIP takes one entry at a time): memory stays at a block.
     """
     ordered = rows.order_by(*category.order_by)
-    as_json = _JsonBuildObject(*(part for f in fields for part in (Value(f.name), F(f.name))))
     as_csv = _CsvLine(
-        *(_csv_expression(f, kind, portability) for f, kind in zip(fields, kinds, strict=True))
+        *(_csv_cell(f, kind, portability) for f, kind in zip(fields, kinds, strict=True))
     )
     header = io.StringIO()
     header.write("\ufeff")  # a byte-order mark: spreadsheets then read accents right
@@ -274,7 +290,7 @@ def _write_category_by_copy(
             out.write(b"[\n")
             first = True
             for json_block, csv_block in _copy_blocks(
-                cursor.cursor, ordered, as_json, as_csv, category
+                cursor.cursor, ordered, fields, as_csv, category
             ):
                 out.write(json_block if first else b",\n" + json_block)
                 table.write(csv_block + b"\n")
@@ -287,108 +303,124 @@ def _write_category_by_copy(
 ROWS_PER_BLOCK = 2_000
 
 
-def _copy_blocks(raw_cursor, ordered, as_json, as_csv, category: Category):
+def _copy_blocks(raw_cursor, ordered, fields, as_csv, category: Category):
     """The rows of `ordered` as (JSON objects joined by commas, CSV lines joined by line
-    ends), in order, in blocks of ROWS_PER_BLOCK rows: one COPY message a block."""
-    numbered = (
-        ordered.order_by()
-        .annotate(
-            export_json=as_json,
-            export_csv=as_csv,
-            export_n=models.Window(
-                models.functions.RowNumber(),
-                order_by=[_ordering(term) for term in category.order_by],
-            ),
-        )
-        .values_list("export_n", "export_json", "export_csv")
+    ends), in order, in blocks of ROWS_PER_BLOCK rows.
+
+    Each object is `row_to_json` of the row's fields under their names (a derived table's
+    column list names them): PostgreSQL's fastest way to write a row as JSON. COPY's binary
+    format sends each row's two texts as they are, with nothing escaped on the way or to
+    undo, and psycopg reads them without building anything but the two byte strings. The
+    order's columns travel out of the derived table too, so that the outer query has its own
+    ORDER BY, which PostgreSQL serves from the inner one (no second sort)."""
+    order = {
+        f"export_o{index}": F(term.lstrip("-")) for index, term in enumerate(category.order_by)
+    }
+    inner = ordered.annotate(export_csv=as_csv, **order).values_list(
+        "export_csv", *order, *(f.name for f in fields)
     )
-    sql, params = numbered.query.sql_with_params()
-    blocks = (
-        "SELECT string_agg(t.j::text, E',\\n' ORDER BY t.n), "  # noqa: S608
-        "string_agg(t.c::text, E'\\n' ORDER BY t.n) "
-        f"FROM ({sql}) AS t(n, j, c) GROUP BY (t.n - 1) / {ROWS_PER_BLOCK} "
-        f"ORDER BY (t.n - 1) / {ROWS_PER_BLOCK}"
+    sql, params = inner.query.sql_with_params()
+    names = [connection.ops.quote_name(f.name) for f in fields]
+    ordering = ", ".join(
+        f"t.{alias} {'DESC' if term.startswith('-') else 'ASC'}"
+        for alias, term in zip(order, category.order_by, strict=True)
     )
-    # COPY's CSV format with control characters for quote, escape and delimiter, undone
-    # below: each block arrives as the server made it, whatever it holds.
     statement = (
-        f"COPY ({blocks}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', ESCAPE E'\\x02', "
-        "DELIMITER E'\\x03', FORCE_QUOTE *)"
+        "COPY (SELECT row_to_json(r)::text, t.export_csv "  # noqa: S608
+        f"FROM ({sql}) AS t(export_csv, {', '.join([*order, *names])}) "
+        f"CROSS JOIN LATERAL (SELECT {', '.join(f't.{name}' for name in names)}) AS r"
+        + (f" ORDER BY {ordering}" if ordering else "")
+        + ") TO STDOUT (FORMAT binary)"
     )
+    objects: list[bytes] = []
+    lines: list[bytes] = []
     with raw_cursor.copy(statement, params) as copy:
-        for message in copy:
-            # \x01 json \x01 \x03 \x01 csv \x01 \n. JSON text holds no control character
-            # (json_build_object escapes them), so the first quote-delimiter-quote ends it.
-            block = bytes(message)
-            boundary = block.index(b"\x01\x03\x01")
-            yield block[1:boundary], _COPY_ESCAPED.sub(rb"\1", block[boundary + 3 : -2])
-
-
-_COPY_ESCAPED = re.compile(rb"\x02([\x01\x02])")
-
-
-def _ordering(term: str):
-    return F(term[1:]).desc() if term.startswith("-") else F(term).asc()
+        # A text value's binary form is its bytes: read as bytea, it arrives as bytes.
+        copy.set_types(["bytea", "bytea"])
+        for json_text, csv_line in copy.rows():
+            objects.append(json_text)
+            lines.append(csv_line)
+            if len(objects) == ROWS_PER_BLOCK:
+                yield b",\n".join(objects), b"\n".join(lines)
+                objects, lines = [], []
+    if objects:
+        yield b",\n".join(objects), b"\n".join(lines)
 
 
 class _CsvLine(models.Func):
-    """The row as one CSV line (RFC 4180): every value quoted, its quotes doubled; NULL as an
-    empty value."""
+    """The row as one CSV line (RFC 4180) from its cells (`_csv_cell`)."""
 
     output_field = models.TextField()
     arg_joiner = " || ',' || "
     template = "(%(expressions)s)"
 
-    def __init__(self, *expressions, **extra):
-        super().__init__(*(_CsvField(e) for e in expressions), **extra)
 
+class _CsvQuoted(models.Func):
+    """A value as a quoted CSV cell, its quotes doubled; NULL as an empty cell."""
 
-class _CsvField(models.Func):
     output_field = models.TextField()
     template = "('\"' || replace(coalesce((%(expressions)s)::text, ''), '\"', '\"\"') || '\"')"
 
 
-class _JsonBuildObject(models.Func):
-    """json_build_object(key, value, …): the row as a JSON object, keys in field order."""
+class _CsvPlain(models.Func):
+    """A value that can hold no comma, quote or line end (a number, a date, a known word) as
+    a CSV cell, unquoted; NULL as an empty cell."""
 
-    function = "json_build_object"
-    output_field = models.JSONField()
+    output_field = models.TextField()
+    template = "coalesce((%(expressions)s)::text, '')"
 
 
-def _csv_expression(export_field: ExportField, kind, portability: bool):
-    """A column as the CSV shows it: choices by their label in the person's language (not in a
-    portability export, which keeps the stored codes), dates ISO 8601, booleans as words."""
+def _csv_literal(text: str) -> Value:
+    """A fixed text (a choice's label) as the CSV cell it makes, quoted only if it must be."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([text])
+    return Value(out.getvalue())
+
+
+def _csv_cell(export_field: ExportField, kind, portability: bool):
+    """A column as its cell in the CSV line: choices by their label in the person's language
+    (not in a portability export, which keeps the stored codes), dates and times as the
+    database writes them in ISO 8601 (`_IsoText`), booleans as words, numbers as they are;
+    any other text quoted."""
+    name = export_field.name
     if export_field.choices is not None and not portability:
         return models.Case(
             *(
-                models.When(**{export_field.name: key}, then=Value(str(label)))
+                models.When(**{name: key}, then=_csv_literal(str(label)))
                 for key, label in export_field.choices.items()
             ),
-            default=Cast(F(export_field.name), models.TextField()),
+            default=_CsvQuoted(F(name)),
             output_field=models.TextField(),
         )
     if isinstance(kind, models.DateField | models.DateTimeField):
-        return _AsIsoText(export_field.name)
+        return _CsvPlain(_IsoText(name))
     if isinstance(kind, models.BooleanField):
         return models.Case(
-            models.When(**{export_field.name: True}, then=Value("true")),
-            models.When(**{export_field.name: False}, then=Value("false")),
+            models.When(**{name: True}, then=Value("true")),
+            models.When(**{name: False}, then=Value("false")),
+            default=Value(""),
             output_field=models.TextField(),
         )
-    return F(export_field.name)
+    if isinstance(kind, models.IntegerField | models.DecimalField | models.FloatField):
+        return _CsvPlain(F(name))
+    return _CsvQuoted(F(name))
 
 
-class _AsIsoText(models.Func):
-    """A date or time as ISO 8601 text, made by the database."""
+class _IsoText(models.Func):
+    """A date or time as ISO 8601 text, made by the database: on PostgreSQL with its ISO
+    DateStyle (the default) the value's own text, "2026-11-30 20:01:02.5+00", which costs
+    least; in another DateStyle to_json's form, "2026-11-30T20:01:02.5+00:00"."""
 
     output_field = models.TextField()
 
-    def __init__(self, expression, **extra):
-        super().__init__(expression, **extra)
-
     def as_postgresql(self, compiler, connection, **extra):
-        # to_json writes dates and timestamps in ISO 8601 ("2026-11-30T20:01:02.5+00:00").
-        return self.as_sql(compiler, connection, template="(to_json(%(expressions)s) #>> '{}')")
+        connection.ensure_connection()
+        style = connection.connection.info.parameter_status("DateStyle") or ""
+        if style.startswith("ISO"):
+            template = "(%(expressions)s)::text"
+        else:
+            template = "(to_json(%(expressions)s) #>> '{}')"
+        return self.as_sql(compiler, connection, template=template)
 
     def as_sql(self, compiler, connection, **extra):
         extra.setdefault("template", "CAST(%(expressions)s AS TEXT)")

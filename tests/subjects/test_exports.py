@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import translation
 
 from subjects.datamap import datamap
 from subjects.exports import Withheld, portable_categories, subject_export_write
@@ -184,3 +185,99 @@ def test_any_text_comes_back_exactly_from_both_files(text):
     assert from_json["product_interest"] == "x,y"
     assert [row["message"] for row in table] == [text]
     assert table[0]["channel"] == "web form"  # a choice by its label
+
+
+def test_both_files_keep_the_category_order_across_blocks_and_agree_row_for_row(monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from subjects import exports
+
+    subject = DataSubjectFactory()
+    start = timezone.now() - timedelta(days=1)
+    # Inserted oldest first, in shuffled paths: the export must order them newest first.
+    BrowsingEvent.objects.bulk_create(
+        BrowsingEvent(
+            subject=subject,
+            occurred_at=start + timedelta(minutes=n),
+            event_type="search" if n % 2 else "page_view",
+            path=f'/p/{(n * 7) % 25}?q="ja, nee"',
+        )
+        for n in range(25)
+    )
+    monkeypatch.setattr(exports, "ROWS_PER_BLOCK", 10)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 10)
+
+    subject_export_write(subject=subject, storage_name="exports/order.zip", language="en")
+
+    archive = _open("exports/order.zip")
+    objects = json.loads(archive.read("data/browsing_history.json"))
+    table = list(
+        csv.reader(io.StringIO(archive.read("data/browsing_history.csv").decode("utf-8-sig")))
+    )
+    header, lines = table[0], table[1:]
+    assert header == ["when", "event", "page"]
+    assert len(objects) == len(lines) == 25
+    expected = [25 - 1 - k for k in range(25)]  # newest first
+    assert [o["path"] for o in objects] == [f'/p/{(n * 7) % 25}?q="ja, nee"' for n in expected]
+    assert [line[2] for line in lines] == [o["path"] for o in objects]
+    # The JSON keeps the stored code, the CSV shows the label; both say the same event.
+    assert [o["event_type"] for o in objects[:2]] == ["page_view", "search"]
+    assert [line[1] for line in lines[:2]] == ["page view", "search"]
+    # Times in ISO 8601 in both, the same instant (in UTC where no offset is written).
+    from datetime import UTC, datetime
+
+    def instant(text):
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    assert [instant(o["occurred_at"]) for o in objects] == [instant(line[0]) for line in lines]
+    assert instant(lines[0][0]) > instant(lines[-1][0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_workers_export_reads_everything_in_one_repeatable_read_snapshot(monkeypatch):
+    from django.db import connection
+
+    from subjects import exports
+
+    subject = DataSubjectFactory()
+    BrowsingEventFactory.create_batch(2, subject=subject)
+    seen = []
+    summary = exports._summary_html
+
+    def spying_summary(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            seen.append(cursor.fetchone()[0])
+            cursor.execute("SHOW transaction_read_only")
+            seen.append(cursor.fetchone()[0])
+        return summary(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "_summary_html", spying_summary)
+    assert not connection.in_atomic_block
+
+    manifest = subject_export_write(subject=subject, storage_name="exports/s.zip", language="en")
+
+    assert seen == ["repeatable read", "on"]
+    assert not connection.in_atomic_block
+    assert {c.key: c.rows for c in manifest.categories}["browsing_history"] == 2
+
+
+def test_empty_values_booleans_and_numbers_make_plain_csv_cells():
+    subject = DataSubjectFactory()
+    OrderFactory(subject=subject, number="BE-1", total_amount="1234.50", delivered_at=None)
+
+    subject_export_write(subject=subject, storage_name="exports/cells.zip", language="en")
+
+    archive = _open("exports/cells.zip")
+    [row] = csv.DictReader(io.StringIO(archive.read("data/orders.csv").decode("utf-8-sig")))
+    [obj] = json.loads(archive.read("data/orders.json"))
+    with translation.override("en"):
+        labels = {f.name: str(f.label) for f in datamap.category("orders").fields}
+    assert row[labels["total_amount"]] == "1234.50"
+    assert row[labels["delivered_at"]] == ""
+    assert obj["delivered_at"] is None
+    assert obj["number"] == row[labels["number"]] == "BE-1"
