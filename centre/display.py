@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from django.template.defaultfilters import date as date_filter
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone, translation
+from django.utils.dates import MONTHS, MONTHS_3, MONTHS_AP
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -24,9 +26,9 @@ def display_value(value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime):
-        return date_filter(timezone.localtime(value), "DATETIME_FORMAT")
+        return _formatter("DATETIME_FORMAT")(timezone.localtime(value))
     if isinstance(value, date):
-        return date_filter(value, "DATE_FORMAT")
+        return _formatter("DATE_FORMAT")(value)
     if isinstance(value, Decimal | float):
         return formats.number_format(value, decimal_pos=2, use_l10n=True)
     if isinstance(value, dict):
@@ -34,3 +36,70 @@ def display_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(display_value(item) for item in value)
     return str(value)
+
+
+def _formatter(name: str) -> Callable[[date], str]:
+    return _compiled(translation.get_language(), name)
+
+
+@lru_cache(maxsize=64)
+def _compiled(language: str | None, name: str) -> Callable[[date], str]:
+    """The language's date or date-time format (`name`) as one function: what Django's
+    `date` filter prints, without building a formatter and translating the month's name on
+    every value (a page of "my data" prints a few hundred dates). Format characters that
+    are not in `_PARTS` are left to Django."""
+    format_string = str(formats.get_format(name, lang=language))
+    parts: list[Callable[[date], str] | str] = []
+    for index, piece in enumerate(dateformat.re_formatchars.split(format_string)):
+        if index % 2:
+            part = _PARTS.get(piece)
+            parts.append(part() if part else _django_part(piece))
+        elif piece:
+            parts.append(dateformat.re_escaped.sub(r"\1", piece))
+
+    def formatted(value: date) -> str:
+        return "".join(part if type(part) is str else part(value) for part in parts)
+
+    return formatted
+
+
+def _django_part(character: str) -> Callable[[date], str]:
+    return lambda value: dateformat.format(value, character)
+
+
+def _names(table) -> Callable[[date], str]:
+    names = {number: str(name) for number, name in table.items()}
+    return lambda value: names[value.month]
+
+
+def _meridiem() -> Callable[[date], str]:
+    """Django's "P": "2:30 p.m.", "9 a.m.", "midnight", "noon"."""
+    midnight, noon, am, pm = _("midnight"), _("noon"), _("a.m."), _("p.m.")
+
+    def meridiem(value: datetime) -> str:
+        if value.minute == 0 and value.hour in (0, 12):
+            return midnight if value.hour == 0 else noon
+        hour = value.hour % 12 or 12
+        clock = f"{hour}:{value.minute:02d}" if value.minute else str(hour)
+        return f"{clock} {pm if value.hour > 11 else am}"
+
+    return meridiem
+
+
+# Each builds its part at compile time, in the language then active (the names).
+_PARTS: dict[str, Callable[[], Callable[[date], str]]] = {
+    "d": lambda: lambda value: f"{value.day:02d}",
+    "j": lambda: lambda value: str(value.day),
+    "m": lambda: lambda value: f"{value.month:02d}",
+    "n": lambda: lambda value: str(value.month),
+    "y": lambda: lambda value: f"{value.year % 100:02d}",
+    "Y": lambda: lambda value: f"{value.year:04d}",
+    "F": lambda: _names(MONTHS),
+    "N": lambda: _names(MONTHS_AP),
+    "M": lambda: _names({number: str(name).title() for number, name in MONTHS_3.items()}),
+    "G": lambda: lambda value: str(value.hour),
+    "H": lambda: lambda value: f"{value.hour:02d}",
+    "i": lambda: lambda value: f"{value.minute:02d}",
+    "s": lambda: lambda value: f"{value.second:02d}",
+    "P": _meridiem,
+}

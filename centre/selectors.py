@@ -23,7 +23,12 @@ from django.utils.safestring import SafeString
 from centre.categories import CategoryNotes, category_notes
 from centre.display import display_value
 from centre.exceptions import NotYourData
-from subjects.compiled import stand_in_subject, statement_check, statement_fill
+from subjects.compiled import (
+    stand_in_subject,
+    statement_check,
+    statement_fill,
+    statements_run,
+)
 from subjects.datamap import Category, datamap
 from subjects.models import DataSubject, Purpose, Recipient
 from subjects.selectors import CategoryData, SubjectData, subject_category_totals
@@ -218,41 +223,19 @@ def _category_pages(subject: DataSubject, wanted: list[tuple[Category, int]]) ->
     """For each (category, start) of `wanted`, PAGE_SIZE rows of the category about `subject`
     from row `start`, as {field name: value}: what `entry.rows_for(subject).order_by(...)
     .values(...)[start:start + PAGE_SIZE]` returns, from statements compiled once per process
-    (building and compiling ~20 ORM queries per page cost more than running them). On
-    PostgreSQL all of them go in one round trip (statements separated by semicolons, which
-    psycopg's client-side binding cursor allows; each its own result)."""
+    (building and compiling ~20 ORM queries per page cost more than running them), run by
+    `subjects.compiled.statements_run` (on PostgreSQL prepared, in one round trip)."""
     statements = [_page_statement_cached(entry) for entry, _start in wanted]
     arguments = [
         [*statement_fill(statement.params, subject), PAGE_SIZE, start]
         for statement, (_entry, start) in zip(statements, wanted, strict=True)
     ]
-    fetched: list[list[tuple]] = []
-    with connection.cursor() as cursor:
-        if len(statements) > 1 and _runs_statements_together(cursor):
-            cursor.execute(
-                ";\n".join(statement.sql for statement in statements),
-                [value for values in arguments for value in values],
-            )
-            fetched.append(cursor.fetchall())
-            while len(fetched) < len(statements):
-                if not cursor.nextset():
-                    raise RuntimeError("my data: a page statement gave no result")
-                fetched.append(cursor.fetchall())
-        else:
-            for statement, values in zip(statements, arguments, strict=True):
-                cursor.execute(statement.sql, values)
-                fetched.append(cursor.fetchall())
+    fetched = statements_run(
+        [(statement.sql, values) for statement, values in zip(statements, arguments, strict=True)]
+    )
     return [
         _converted(statement, rows) for statement, rows in zip(statements, fetched, strict=True)
     ]
-
-
-def _runs_statements_together(cursor) -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    import psycopg
-
-    return isinstance(cursor.cursor, psycopg.ClientCursor)
 
 
 def _converted(statement: _PageStatement, fetched: list[tuple]) -> list[dict]:

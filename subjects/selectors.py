@@ -11,7 +11,12 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from subjects.compiled import stand_in_subject, statement_check, statement_fill
+from subjects.compiled import (
+    stand_in_subject,
+    statement_check,
+    statement_fill,
+    statements_run,
+)
 from subjects.datamap import Category, ExportField, datamap
 from subjects.models import DataSubject, ProcessingLimit, Purpose, PurposeCode
 
@@ -199,9 +204,8 @@ def subject_category_totals(subject: DataSubject, categories) -> dict[str, int]:
     sql, params = _totals_sql[cache_key]
     totals = dict.fromkeys(keys, 0)
     if sql:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, statement_fill(params, subject))
-            totals.update((key, count) for key, count in cursor.fetchall())
+        [counted] = statements_run([(sql, statement_fill(params, subject))])
+        totals.update(counted)
     return totals
 
 

@@ -169,6 +169,15 @@ TEMPLATES = [
 DATABASES = {"default": _env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", _env_int("CONN_MAX_AGE", 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    # Prepared statements for the few statements that ask for them (subjects.compiled: the
+    # data map's counts and pages, planned once per connection instead of on every page).
+    # Django's own queries never are: its client-side binding cursor does not prepare.
+    # Off (false) behind a pooler that cannot keep them (PgBouncer before 1.21 in
+    # transaction mode).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = _env_url("REDIS_URL", ("redis", "rediss", "unix"))
