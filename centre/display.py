@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -73,8 +73,9 @@ def _names(table) -> Callable[[date], str]:
 
 
 def _meridiem() -> Callable[[date], str]:
-    """Django's "P": "2:30 p.m.", "9 a.m.", "midnight", "noon"."""
-    midnight, noon, am, pm = _("midnight"), _("noon"), _("a.m."), _("p.m.")
+    """Django's "P": "2:30 p.m.", "9 a.m.", "midnight", "noon", in Django's own words."""
+    midnight, noon = dateformat.TimeFormat(time(0, 0)).P(), dateformat.TimeFormat(time(12, 0)).P()
+    am, pm = dateformat.TimeFormat(time(1, 0)).a(), dateformat.TimeFormat(time(13, 0)).a()
 
     def meridiem(value: datetime) -> str:
         if value.minute == 0 and value.hour in (0, 12):
