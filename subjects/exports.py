@@ -203,8 +203,9 @@ def _one_snapshot() -> Iterator[None]:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield
         return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield
 
 
@@ -272,10 +273,10 @@ def _write_category_by_copy(
 ) -> None:
     """The same two files, formatted by PostgreSQL and streamed with COPY … TO STDOUT.
 
-    Each row becomes its JSON object and its CSV line in SQL, in one scan; the server joins
-    them ROWS_PER_BLOCK rows at a time (`_copy_blocks`), so a few dozen messages cross
-    instead of one per row. The JSON goes into the archive as it comes, the CSV into a
-    temporary file that follows it (a ZIP takes one entry at a time): memory stays at a block.
+    Each row becomes its JSON object and its CSV line in SQL, in one scan (`_copy_blocks`,
+    which joins them ROWS_PER_BLOCK rows at a time). The JSON goes into the archive as it
+    comes, the CSV into a temporary file that follows it (a ZIP takes one entry at a time):
+    memory stays at a block.
     """
     ordered = rows.order_by(*category.order_by)
     as_csv = _CsvLine(
