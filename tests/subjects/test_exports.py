@@ -281,3 +281,31 @@ def test_empty_values_booleans_and_numbers_make_plain_csv_cells():
     assert row[labels["delivered_at"]] == ""
     assert obj["delivered_at"] is None
     assert obj["number"] == row[labels["number"]] == "BE-1"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_copys_binary_rows_come_whole_and_a_copy_failing_midway_raises_the_servers_error():
+    from django.db import connection, transaction
+    from psycopg import errors
+
+    from subjects.exports import _copy_binary_rows
+
+    def copied(select):
+        statement = f"COPY ({select}) TO STDOUT (FORMAT binary)"
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            return list(_copy_binary_rows(copy))
+
+    # Each row: its field count (2), then each field's length (4 bytes) and its bytes.
+    rows = copied("SELECT x::text::bytea, repeat('é', x)::bytea FROM generate_series(1, 3) x")
+    assert rows[0] == b"\x00\x02" + b"\x00\x00\x00\x011" + b"\x00\x00\x00\x02" + "é".encode()
+    assert [row[6:7] for row in rows] == [b"1", b"2", b"3"]
+    assert copied("SELECT x FROM generate_series(1, 0) x") == []  # header and trailer only
+
+    failing = "SELECT (1 / (x - 3000))::text::bytea FROM generate_series(1, 10000) x"
+    with pytest.raises(errors.DivisionByZero, match="division by zero"), transaction.atomic():
+        copied(failing)
+    # The connection is at rest again, ready for the next query.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 42")
+        assert cursor.fetchone() == (42,)
