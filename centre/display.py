@@ -17,29 +17,47 @@ from django.utils.translation import gettext as _
 def display_value(value: Any) -> str:
     """Dates and times in Brussels in the active language, yes or no, amounts with the
     language's separators, answers as "question: answer", and a dash for nothing."""
-    if isinstance(value, Promise):  # a choice's label: translated once, not per comparison
-        value = str(value)
-    if type(value) is str:  # most values: nothing to format
-        return value or "—"
-    if value is None or value == "" or value == {} or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, datetime):
-        return _formatter("DATETIME_FORMAT")(timezone.localtime(value))
-    if isinstance(value, date):
-        return _formatter("DATE_FORMAT")(value)
-    if isinstance(value, Decimal | float):
-        return formats.number_format(value, decimal_pos=2, use_l10n=True)
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {display_value(item)}" for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(display_value(item) for item in value)
-    return str(value)
+    return display_formatter()(value)
 
 
-def _formatter(name: str) -> Callable[[date], str]:
-    return _compiled(translation.get_language(), name)
+def display_formatter() -> Callable[[Any], str]:
+    """`display_value` for the active language and time zone, looked up once: a page of "my
+    data" formats several hundred values."""
+    display = _display(translation.get_language())
+    zone = timezone.get_current_timezone()
+    return lambda value: display(value, zone)
+
+
+@lru_cache(maxsize=16)
+def _display(language: str | None) -> Callable[[Any, Any], str]:
+    """The formatting of `display_value` in `language` (the language active when called:
+    its words are translated here, once)."""
+    at_datetime = _compiled(language, "DATETIME_FORMAT")
+    on_date = _compiled(language, "DATE_FORMAT")
+    yes, no = _("yes"), _("no")
+
+    def display(value: Any, zone) -> str:
+        if isinstance(value, Promise):  # a choice's label: translated once, not per comparison
+            value = str(value)
+        if type(value) is str:  # most values: nothing to format
+            return value or "—"
+        if value is None or value == "" or value == {} or value == []:
+            return "—"
+        if isinstance(value, bool):
+            return yes if value else no
+        if isinstance(value, datetime):
+            return at_datetime(timezone.localtime(value, zone))
+        if isinstance(value, date):
+            return on_date(value)
+        if isinstance(value, Decimal | float):
+            return formats.number_format(value, decimal_pos=2, use_l10n=True)
+        if isinstance(value, dict):
+            return "; ".join(f"{key}: {display(item, zone)}" for key, item in value.items())
+        if isinstance(value, list | tuple):
+            return ", ".join(display(item, zone) for item in value)
+        return str(value)
+
+    return display
 
 
 @lru_cache(maxsize=64)

@@ -17,12 +17,14 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import SafeString
 
 from centre.categories import CategoryNotes, category_notes
-from centre.display import display_value
+from centre.display import display_formatter
 from centre.exceptions import NotYourData
+from consent.selectors import subject_of_viewer
 from subjects.compiled import (
     stand_in_subject,
     statement_check,
@@ -31,7 +33,13 @@ from subjects.compiled import (
 )
 from subjects.datamap import Category, datamap
 from subjects.models import DataSubject, Purpose, Recipient
-from subjects.selectors import CategoryData, SubjectData, subject_category_totals
+from subjects.selectors import (
+    CategoryData,
+    Registers,
+    SubjectData,
+    registers,
+    subject_category_totals,
+)
 
 PAGE_SIZE = 20
 # A category with more fields than this shows each row as a block of label and value, on
@@ -39,20 +47,15 @@ PAGE_SIZE = 20
 TABLE_MAX_FIELDS = 5
 
 
-def purpose_list_with_recipients() -> QuerySet[Purpose]:
-    """The purpose register in policy order, each with its active recipients (two queries)."""
-    recipients = Recipient.objects.filter(is_active=True).order_by("category", "name")
-    return Purpose.objects.order_by("section").prefetch_related(
-        Prefetch("recipients", queryset=recipients, to_attr="active_recipients")
-    )
+def purpose_list_with_recipients() -> tuple[Purpose, ...]:
+    """The purpose register in policy order, each with its active recipients
+    (`active_recipients`): `subjects.selectors.registers`, no query while it is unchanged."""
+    return registers().purposes
 
 
-def recipient_list_outside_eea() -> list[Recipient]:
+def recipient_list_outside_eea() -> tuple[Recipient, ...]:
     """Active recipients outside the EEA (policy §4, §7), with the purposes they serve."""
-    recipients = Recipient.objects.filter(is_active=True).prefetch_related(
-        Prefetch("purposes", queryset=Purpose.objects.order_by("section"))
-    )
-    return [recipient for recipient in recipients.order_by("name") if recipient.outside_eea]
+    return registers().outside_eea
 
 
 def _capfirst(text: Any) -> str:
@@ -82,11 +85,9 @@ class CategoryView:
     def __post_init__(self) -> None:
         self.label = _capfirst(self.category.label)
         self.labels = [_capfirst(f.label) for f in self.data.fields]
+        display = display_formatter()
         self.rows = [
-            [
-                (label, display_value(value))
-                for label, (_name, value) in zip(self.labels, row, strict=True)
-            ]
+            [(label, display(value)) for label, (_, value) in zip(self.labels, row, strict=True)]
             for row in self._raw_rows()
         ]
         self.rows_html = self._rows_html()
@@ -125,11 +126,16 @@ class CategoryView:
         )
 
     def _raw_rows(self) -> list[list[tuple[str, Any]]]:
-        """Rows as (field name, value), choices by their label."""
+        """Rows as (field name, value), choices by their label (translated once a page)."""
+        labels = {
+            f.name: {key: str(label) for key, label in f.choices.items()}
+            for f in self.data.fields
+            if f.choices
+        }
         return [
             [
-                (f.name, f.choices.get(row[f.name], row[f.name]) if f.choices else row[f.name])
-                for f in self.data.fields
+                (name, labels[name].get(row[name], row[name]) if name in labels else row[name])
+                for name in (f.name for f in self.data.fields)
             ]
             for row in self.data.rows
         ]
@@ -185,6 +191,8 @@ class PurposeSection:
 
     purpose: Purpose
     recipients: list[Recipient]
+    # Why, on which legal basis, who may receive it: the same for everyone (_purpose_facts).
+    facts_html: SafeString
     categories: list[CategoryView] = field(default_factory=list)
     # Categories that also serve this purpose, shown in full under an earlier one.
     shown_earlier: list[CategoryView] = field(default_factory=list)
@@ -285,10 +293,9 @@ def _page_statement(entry: Category) -> _PageStatement:
 
 
 def subject_for_login(*, viewer) -> DataSubject | None:
-    """The data subject the signed-in `viewer` is linked to, if any (staff logins never are)."""
-    if not viewer.is_authenticated:
-        return None
-    return DataSubject.objects.filter(user=viewer).first()
+    """The data subject the signed-in `viewer` is linked to, if any (staff logins never are),
+    read once per request (`consent.selectors.subject_of_viewer`)."""
+    return subject_of_viewer(viewer)
 
 
 def my_data_collect(
@@ -326,19 +333,22 @@ def my_data_collect(
         )
 
     by_key = {view.key: view for view in views}
-    registers = {purpose.code: purpose for purpose in purpose_list_with_recipients()}
+    register = registers()
+    by_code = {purpose.code: purpose for purpose in register.purposes}
     grouped = SubjectData(
         subject_id=subject.pk, categories=[view.data for view in views]
-    ).by_purpose(registers)
+    ).by_purpose(by_code)
     sections: list[PurposeSection] = []
     shown: set[str] = set()
     for purpose, categories in grouped:
         code = getattr(purpose, "code", purpose)
-        register_entry = registers.get(code)
+        register_entry = by_code.get(code)
         if register_entry is None:
             continue  # a purpose code the register lacks: never happens with the seeded one
         section = PurposeSection(
-            purpose=register_entry, recipients=list(register_entry.active_recipients)
+            purpose=register_entry,
+            recipients=list(register_entry.active_recipients),
+            facts_html=_purpose_facts(register, register_entry),
         )
         for data in categories:
             view = by_key[data.key]
@@ -349,6 +359,19 @@ def my_data_collect(
                 shown.add(view.key)
         sections.append(section)
     return MyData(subject=subject, sections=sections)
+
+
+def _purpose_facts(register: Registers, purpose: Purpose) -> SafeString:
+    """The purpose's facts as "my data" shows them, rendered once per language while the
+    registers are unchanged (kept with them: `Registers.rendered`)."""
+    key = ("my_data_facts", purpose.pk, translation.get_language())
+    html = register.rendered.get(key)
+    if html is None:
+        html = register.rendered[key] = render_to_string(
+            "centre/includes/purpose_facts.html",
+            {"purpose": purpose, "recipients": purpose.active_recipients},
+        )
+    return html
 
 
 @dataclass(frozen=True)

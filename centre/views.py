@@ -32,7 +32,7 @@ from subjects.models import DataSubject, LegalBasis, Purpose, Recipient
 def home(request: HttpRequest) -> HttpResponse:
     """What VELUX does with personal data, the purposes and their legal basis, and the way to
     each right (policy §1, §2, §5)."""
-    purposes = Purpose.objects.order_by("section")
+    purposes = selectors.purpose_list_with_recipients()
     return render(request, "centre/home.html", {"purposes": purposes, "rights": RIGHTS})
 
 

@@ -12,3 +12,5 @@ class ConsentConfig(AppConfig):
         from consent.checks import public_base_url_check
 
         checks.register(public_base_url_check, deploy=True)
+        # The published policy versions' snapshot listens for their changes in every process.
+        from consent import selectors  # noqa: F401

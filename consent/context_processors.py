@@ -9,17 +9,17 @@ from django.utils.functional import SimpleLazyObject
 
 
 def reconsent(request: HttpRequest) -> dict:
-    """`reconsent_open`: the person has a re-consent request not answered yet. Lazy: one query,
-    only on a page that shows it, never for anonymous visitors or staff."""
+    """`reconsent_open`: the person has a re-consent request not answered yet. Lazy: read
+    only on a page that shows it, never for anonymous visitors or staff; with the person's
+    subject (`subject_of_viewer`), in no query of its own where the page read that already."""
 
     def _open() -> bool:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_staff:
             return False
-        from consent.models import ReconsentRequest
+        from consent.selectors import subject_of_viewer
 
-        return ReconsentRequest.objects.filter(
-            subject__user=user, answered_at__isnull=True
-        ).exists()
+        subject = subject_of_viewer(user)
+        return bool(subject is not None and subject.reconsent_open)
 
     return {"reconsent_open": SimpleLazyObject(_open)}

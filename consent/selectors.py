@@ -23,22 +23,57 @@ from consent.models import (
     Newsletter,
     NewsletterSubscription,
     PolicyVersion,
+    ReconsentRequest,
 )
 from consent.phone import do_not_call_hash, phone_normalise
 from consent.tokens import token_read
 from subjects.models import DataSubject, ProcessingLimit
 from subjects.selectors import subject_processing_allowed, subject_processing_limits
+from velux_privacy.snapshots import Snapshot
+
+_VIEWER_SUBJECT = "_privacy_viewer_subject"
+
+
+def subject_of_viewer(viewer) -> DataSubject | None:
+    """The data subject the signed-in `viewer` is linked to (None for an anonymous visitor or
+    an account linked to no one), with `reconsent_open`: whether a re-consent request waits
+    for their answer. Read once per request, in one query, and kept on the viewer (a new
+    instance on every request): the pages that show the person's data and the banner that
+    asks them to confirm their consents (`consent.context_processors.reconsent`) share it."""
+    if viewer is None or not viewer.is_authenticated:
+        return None
+    try:
+        return getattr(viewer, _VIEWER_SUBJECT)
+    except AttributeError:
+        pass
+    subject = (
+        DataSubject.objects.filter(user_id=viewer.pk)
+        .annotate(
+            reconsent_open=Exists(
+                ReconsentRequest.objects.filter(subject=OuterRef("pk"), answered_at__isnull=True)
+            )
+        )
+        .first()
+    )
+    setattr(viewer, _VIEWER_SUBJECT, subject)
+    return subject
+
+
+def _published_versions_load() -> tuple[PolicyVersion, ...]:
+    return tuple(
+        PolicyVersion.objects.filter(published_at__isnull=False).order_by("-published_at", "-pk")
+    )
+
+
+# The versions published, newest first, kept between requests until one changes (every page
+# names the version in force).
+_published_versions = Snapshot("policy-versions", _published_versions_load, [PolicyVersion])
 
 
 def policy_version_in_force(*, now: datetime | None = None) -> PolicyVersion | None:
     """The policy version published last (at or before `now`): the one in force (§9)."""
-    return (
-        PolicyVersion.objects.filter(
-            published_at__isnull=False, published_at__lte=now or timezone.now()
-        )
-        .order_by("-published_at", "-pk")
-        .first()
-    )
+    now = now or timezone.now()
+    return next((v for v in _published_versions.get() if v.published_at <= now), None)
 
 
 def reconsent_due_q(now: datetime | None = None) -> Q:

@@ -522,8 +522,13 @@ def export_download_url(
     """The signed, expiring link to the request's released export, or None (not released,
     expired, file gone). The link alone opens nothing: the view also wants the owner
     (`export_for_download`). For the privacy centre's "my requests" and the e-mail
-    (`absolute`: with PUBLIC_BASE_URL)."""
-    export = RequestExport.objects.filter(rights_request_id=rights_request.pk).first()
+    (`absolute`: with PUBLIC_BASE_URL). Uses the export read with the request where the
+    caller's query joined it (`select_related("export")`)."""
+    relation = RightsRequest._meta.get_field("export")
+    if relation.is_cached(rights_request):
+        export = relation.get_cached_value(rights_request)
+    else:
+        export = RequestExport.objects.filter(rights_request_id=rights_request.pk).first()
     if export is None or not _downloadable(export, timezone.now()):
         return None
     with translation.override(language or translation.get_language() or rights_request.language):

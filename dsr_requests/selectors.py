@@ -127,10 +127,12 @@ def rights_request_list_for_person(
 def rights_request_for_person(
     *, reference: str, subject_id: int | None, followed: list[int]
 ) -> RightsRequest | None:
-    """One of the person's requests by its reference; None for anyone else's (a 404)."""
+    """One of the person's requests by its reference; None for anyone else's (a 404). With
+    its export, if any, in the same query (the page offers its download)."""
     return (
         rights_request_list_for_person(subject_id=subject_id, followed=followed)
         .filter(reference=reference_normalise(reference))
+        .select_related("export")
         .first()
     )
 

@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
+from consent.selectors import subject_of_viewer
 from dsr_requests import services
 from dsr_requests.exceptions import ConfirmationInvalid, RightsRequestError, TransitionRefused
 from dsr_requests.exports import export_download_open, export_download_url, export_for_download
@@ -44,7 +45,6 @@ from dsr_requests.selectors import (
     rights_request_timeline,
 )
 from dsr_requests.workflow import Action, State, request_allows
-from subjects.models import DataSubject
 
 # A session remembers this many followed requests at most (the newest).
 FOLLOWED_MAX = 20
@@ -99,9 +99,8 @@ def follow_in_session(request: HttpRequest, rights_request: RightsRequest) -> No
 
 
 def _subject_id(request: HttpRequest) -> int | None:
-    if not request.user.is_authenticated:
-        return None
-    return DataSubject.objects.filter(user=request.user).values_list("pk", flat=True).first()
+    subject = subject_of_viewer(request.user)
+    return None if subject is None else subject.pk
 
 
 def _person_request(request: HttpRequest, reference: str) -> tuple[RightsRequest, dict]:

@@ -11,3 +11,6 @@ class SubjectsConfig(AppConfig):
     def ready(self) -> None:
         # Every app declares its personal data in its own privacy.py (DESIGN.md).
         autodiscover_modules("privacy")
+        # The registers' snapshot listens for their changes in every process that may make
+        # one (the admin, workers, commands), not only in those that show the pages.
+        from subjects import selectors  # noqa: F401

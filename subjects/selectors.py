@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from subjects.compiled import (
     stand_in_subject,
@@ -18,7 +18,8 @@ from subjects.compiled import (
     statements_run,
 )
 from subjects.datamap import Category, ExportField, datamap
-from subjects.models import DataSubject, ProcessingLimit, Purpose, PurposeCode
+from subjects.models import DataSubject, ProcessingLimit, Purpose, PurposeCode, Recipient
+from velux_privacy.snapshots import Snapshot
 
 
 @dataclass(frozen=True)
@@ -218,3 +219,46 @@ def _totals_statement(categories) -> tuple[str, list]:
         parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) category_{number}")  # noqa: S608
         params += [entry.key, *row_params]
     return " UNION ALL ".join(parts), params
+
+
+# The purpose and recipient registers, as the public pages read them
+
+
+@dataclass(frozen=True)
+class Registers:
+    """The purpose register in policy order, each purpose with its active recipients
+    (`active_recipients`, by category and name), and the active recipients outside the EEA,
+    by name, each with the purposes it serves (policy §4, §7)."""
+
+    purposes: tuple[Purpose, ...]
+    outside_eea: tuple[Recipient, ...]
+    # What the pages render from these registers alone, kept as long as they are (by the
+    # pages' own keys, e.g. purpose and language).
+    rendered: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def _registers_load() -> Registers:
+    active = Recipient.objects.filter(is_active=True)
+    purposes = Purpose.objects.order_by("section").prefetch_related(
+        Prefetch(
+            "recipients",
+            queryset=active.order_by("category", "name"),
+            to_attr="active_recipients",
+        )
+    )
+    recipients = active.order_by("name").prefetch_related(
+        Prefetch("purposes", queryset=Purpose.objects.order_by("section"))
+    )
+    return Registers(
+        purposes=tuple(purposes),
+        outside_eea=tuple(recipient for recipient in recipients if recipient.outside_eea),
+    )
+
+
+# Kept between requests until a purpose or recipient changes (velux_privacy.snapshots).
+_registers = Snapshot("registers", _registers_load, [Purpose, Recipient])
+
+
+def registers() -> Registers:
+    """The registers as they are now (read from the database at most once a change)."""
+    return _registers.get()

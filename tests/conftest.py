@@ -38,6 +38,16 @@ def _eager_tasks_unless_broker_test(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _registers_read_afresh():
+    """Each test reads the registers from its own database: the copies a process keeps
+    between requests (velux_privacy.snapshots) start empty, whatever the test before left."""
+    from velux_privacy.snapshots import Snapshot
+
+    for snapshot in Snapshot.every:
+        snapshot.forget()
+
+
 @pytest.fixture
 def admin_client(db, admin_user):
     """pytest-django's admin client, signed in with the second factor staff must use
