@@ -20,6 +20,8 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from centre.categories import CategoryNotes, category_notes
 from centre.display import display_formatter
@@ -63,6 +65,40 @@ def _capfirst(text: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+@dataclass(frozen=True)
+class _CategoryTexts:
+    """What "my data" prints of a category besides its rows, in one language."""
+
+    label: str
+    labels: tuple[str, ...]
+    choice_labels: dict[str, dict[Any, str]]  # field name: {stored value: its label}
+    provided_labels: str
+
+
+_texts: dict[tuple, tuple[Category, _CategoryTexts]] = {}
+
+
+def _category_texts(category: Category, fields) -> _CategoryTexts:
+    """The category's texts in the active language, translated once per process (a page
+    prints a few hundred labels of some twenty categories)."""
+    key = (category.key, translation.get_language(), tuple(f.name for f in fields))
+    cached = _texts.get(key)
+    if cached is None or cached[0] is not category:  # a category registered anew: anew
+        provided = [str(f.label) for f in fields if f.name in category.provided]
+        texts = _CategoryTexts(
+            label=_capfirst(category.label),
+            labels=tuple(_capfirst(f.label) for f in fields),
+            choice_labels={
+                f.name: {value: str(label) for value, label in f.choices.items()}
+                for f in fields
+                if f.choices
+            },
+            provided_labels=_capfirst(", ".join(provided)) if provided else "",
+        )
+        cached = _texts[key] = (category, texts)
+    return cached[1]
+
+
 @dataclass
 class CategoryView:
     """One category of the person's data as "my data" shows it: a page of its rows, every
@@ -83,16 +119,17 @@ class CategoryView:
     retention: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.label = _capfirst(self.category.label)
-        self.labels = [_capfirst(f.label) for f in self.data.fields]
+        texts = _category_texts(self.category, self.data.fields)
+        self.label = texts.label
+        self.labels = list(texts.labels)
+        self._choice_labels = texts.choice_labels
         display = display_formatter()
         self.rows = [
             [(label, display(value)) for label, (_, value) in zip(self.labels, row, strict=True)]
             for row in self._raw_rows()
         ]
         self.rows_html = self._rows_html()
-        provided = [str(f.label) for f in self.data.fields if f.name in self.category.provided]
-        self.provided_labels = _capfirst(", ".join(provided)) if provided else ""
+        self.provided_labels = texts.provided_labels
         self.source = str(self.notes.source)
         self.retention = str(self.notes.retention)
 
@@ -126,12 +163,8 @@ class CategoryView:
         )
 
     def _raw_rows(self) -> list[list[tuple[str, Any]]]:
-        """Rows as (field name, value), choices by their label (translated once a page)."""
-        labels = {
-            f.name: {key: str(label) for key, label in f.choices.items()}
-            for f in self.data.fields
-            if f.choices
-        }
+        """Rows as (field name, value), choices by their label."""
+        labels = self._choice_labels
         return [
             [
                 (name, labels[name].get(row[name], row[name]) if name in labels else row[name])
@@ -163,6 +196,19 @@ class CategoryView:
     @property
     def last_row(self) -> int:
         return self.first_row + len(self.data.rows) - 1 if self.data.rows else 0
+
+    @property
+    def meta(self) -> str:
+        """ "12 items", and on a paged category " · showing 21 to 40"."""
+        text = ngettext("%(counter)s item", "%(counter)s items", self.total) % {
+            "counter": self.total
+        }
+        if self.is_paged:
+            text += " · " + _("showing %(first)s to %(last)s") % {
+                "first": self.first_row,
+                "last": self.last_row,
+            }
+        return text
 
     @property
     def is_paged(self) -> bool:

@@ -278,6 +278,8 @@ def test_a_large_category_is_shown_a_page_at_a_time(client, customer):
     assert "45 items" in first
     assert "showing 1 to 20" in first
     assert "showing 21 to 40" in second
+    dutch = _main(client.get("/nl/my-data/?category=browsing_history&page=3"))
+    assert "45 items · 41 tot 45 getoond" in dutch
     assert 'href="?category=browsing_history&amp;page=3#category-browsing_history"' in first
     assert 'aria-current="page">2<' in second
 
