@@ -391,16 +391,17 @@ def _copy_binary_rows(copy) -> Iterator[bytes]:
 
 
 def _copy_failed(pgconn) -> None:
-    """Raise the error that ended a COPY early, from the result libpq holds."""
-    error = None
+    """Raise the error that ended a COPY early, from the results libpq holds: all of them
+    read first (else the connection stays busy), the error built by psycopg itself (its
+    class by SQLSTATE, a plain DatabaseError for a code it does not know, with `diag`)."""
+    failed = None
     while (result := pgconn.get_result()) is not None:
-        if error is None and result.status == psycopg.pq.ExecStatus.FATAL_ERROR:
-            primary = result.error_field(psycopg.pq.DiagnosticField.MESSAGE_PRIMARY)
-            message = (primary or result.error_message or b"").decode(errors="replace").strip()
-            state = result.error_field(psycopg.pq.DiagnosticField.SQLSTATE)
-            error = psycopg.errors.lookup(state.decode())(message) if state else None
-            error = error or psycopg.DatabaseError(message)
-    raise error or psycopg.OperationalError("COPY ended before its trailer")
+        if failed is None and result.status == psycopg.pq.ExecStatus.FATAL_ERROR:
+            failed = result
+    if failed is None:
+        raise psycopg.OperationalError("COPY ended before its trailer")
+    # As psycopg's own COPY reader does (psycopg.generators.copy_from).
+    raise psycopg.errors.error_from_result(failed, encoding=pgconn._encoding)
 
 
 class _CsvLine(models.Func):

@@ -80,16 +80,19 @@ class Snapshot(Generic[T]):
             logger.warning("snapshot %s: the cache did not answer; loaded afresh", self.name)
             return self._load()
         now = time.monotonic()
+        # One read of the copy: a commit in another thread may forget it meanwhile.
+        value, kept_version, loaded_at = self._value, self._version, self._loaded_at
         if (
-            self._value is _UNSET
+            value is _UNSET
             or version is None
-            or version != self._version
-            or now - self._loaded_at > self.max_age
+            or version != kept_version
+            or now - loaded_at > self.max_age
         ):
             # The version is read before the load: a change committed in between gives a
             # newer version, and the next page loads again.
-            self._value, self._version, self._loaded_at = self._load(), version, now
-        return self._value  # type: ignore[return-value]
+            value = self._load()
+            self._value, self._version, self._loaded_at = value, version, now
+        return value  # type: ignore[return-value]
 
     def forget(self) -> None:
         """Drop this process's copy (the next `get` loads)."""
