@@ -26,7 +26,6 @@ from django.utils.translation import ngettext
 from centre.categories import CategoryNotes, category_notes
 from centre.display import display_formatter
 from centre.exceptions import NotYourData
-from consent.selectors import subject_of_viewer
 from subjects.compiled import (
     stand_in_subject,
     statement_check,
@@ -236,7 +235,6 @@ class PurposeSection:
     """A purpose (§2.x) of the register and the person's data that serves it."""
 
     purpose: Purpose
-    recipients: list[Recipient]
     # Why, on which legal basis, who may receive it: the same for everyone (_purpose_facts).
     facts_html: SafeString
     categories: list[CategoryView] = field(default_factory=list)
@@ -338,12 +336,6 @@ def _page_statement(entry: Category) -> _PageStatement:
     )
 
 
-def subject_for_login(*, viewer) -> DataSubject | None:
-    """The data subject the signed-in `viewer` is linked to, if any (staff logins never are),
-    read once per request (`consent.selectors.subject_of_viewer`)."""
-    return subject_of_viewer(viewer)
-
-
 def my_data_collect(
     *, viewer, subject: DataSubject, category: str | None = None, page: int = 1
 ) -> MyData:
@@ -352,9 +344,10 @@ def my_data_collect(
     of PAGE_SIZE rows: `page` of `category`, the first page of the others.
 
     Raises NotYourData when `subject` is not the viewer's (callers pass
-    `subject_for_login(viewer=...)`). Queries on PostgreSQL: four (the counts of all
-    categories, the pages of those that hold rows in one round trip, the purposes, their
-    recipients); elsewhere one per category that holds rows instead of the second.
+    `consent.selectors.subject_of_viewer(viewer)`). Queries on PostgreSQL: two (the counts
+    of all categories, and the pages of those that hold rows in one round trip), and the
+    registers only when they changed (`subjects.selectors.registers`); elsewhere one per
+    category that holds rows instead of the second.
     """
     if subject.user_id is None or subject.user_id != viewer.pk:
         raise NotYourData()
@@ -393,7 +386,6 @@ def my_data_collect(
             continue  # a purpose code the register lacks: never happens with the seeded one
         section = PurposeSection(
             purpose=register_entry,
-            recipients=list(register_entry.active_recipients),
             facts_html=_purpose_facts(register, register_entry),
         )
         for data in categories:

@@ -19,6 +19,7 @@ from centre import selectors
 from centre.forms import IDENTITY_CATEGORY, REQUEST_FORMS, identity_rectifiable_labels
 from centre.policy import policy_version_current
 from centre.rights import RIGHTS, RIGHTS_BY_KEY
+from consent.selectors import subject_of_viewer
 from dsr_requests.exceptions import IntakeInvalid
 from dsr_requests.forms import errors_from
 from dsr_requests.rectification import RectificationInvalid, rectification_items_propose
@@ -114,7 +115,7 @@ def right(request: HttpRequest, key: str) -> HttpResponse:
             return HttpResponseNotAllowed(["GET"])
         return render(request, chosen.template_name, context)
     email = _verified_email(request)
-    subject = selectors.subject_for_login(viewer=request.user) if email else None
+    subject = subject_of_viewer(request.user) if email else None
     kwargs = {"ask_email": not email, **_form_kwargs(key, subject)}
     form = form_class(request.POST if request.method == "POST" else None, **kwargs)
     status = 200
@@ -214,7 +215,7 @@ def _page_number(value: str | None) -> int:
 @require_safe
 def my_data(request: HttpRequest) -> HttpResponse:
     """GDPR Art. 15, live: everything VELUX holds on the signed-in person, by purpose."""
-    subject = selectors.subject_for_login(viewer=request.user)
+    subject = subject_of_viewer(request.user)
     data = None
     if subject is not None:
         data = selectors.my_data_collect(
@@ -234,5 +235,5 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "centre/account.html",
-        {"subject": selectors.subject_for_login(viewer=request.user)},
+        {"subject": subject_of_viewer(request.user)},
     )

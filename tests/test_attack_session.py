@@ -25,6 +25,7 @@ from dsr_requests.models import RequestExport
 from subjects.models import Purpose, Recipient
 from subjects.selectors import registers
 from tests.centre.conftest import verified_login
+from tests.consent.test_viewer_subject import _reconsent_open
 from tests.dsr_requests.factories import RightsRequestFactory
 from tests.subjects.factories import DataSubjectFactory
 from velux_privacy.snapshots import Snapshot
@@ -341,16 +342,7 @@ def test_a_recipient_deactivated_in_another_thread_is_gone_on_the_next_read():
 def test_two_people_in_turn_each_see_only_their_own_data_and_banner():
     lotte_client, lotte = _signed_in("lotte.mertens@example.be")
     jan_client, jan = _signed_in("jan.peeters@example.be")
-    version = PolicyVersion.objects.create(
-        number="2032-01",
-        effective_on=timezone.localdate(),
-        summary="Material.",
-        url="https://www.velux.be/nl-be/privacybeleid-2032",
-        material=True,
-    )
-    from consent.models import ReconsentRequest
-
-    ReconsentRequest.objects.create(subject=lotte, policy_version=version)
+    _reconsent_open(lotte)
     for _ in range(2):
         for client, own, other, banner in (
             (lotte_client, lotte, jan, True),
