@@ -27,10 +27,11 @@ from centre.categories import CategoryNotes, category_notes
 from centre.display import display_formatter
 from centre.exceptions import NotYourData
 from subjects.compiled import (
+    Compiled,
     stand_in_subject,
-    statement_check,
     statement_fill,
     statements_run,
+    values_compile,
 )
 from subjects.datamap import Category, datamap
 from subjects.models import DataSubject, Purpose, Recipient
@@ -173,6 +174,20 @@ class CategoryView:
         ]
 
     @property
+    def html(self) -> SafeString:
+        """The category as the page prints it: its shell (`_category_shell`) with this
+        person's count line, rows and page links in its slots."""
+        head, after_meta, after_rows, end = _category_shell(self)
+        pagination = (
+            render_to_string("centre/includes/category_pages.html", {"view": self})
+            if self.is_paged
+            else ""
+        )
+        return SafeString(
+            head + escape(self.meta) + after_meta + self.rows_html + after_rows + pagination + end
+        )
+
+    @property
     def category(self) -> Category:
         return self.data.category
 
@@ -230,6 +245,32 @@ class CategoryView:
         return numbers
 
 
+# Where a category's shell takes the parts that are the person's own.
+_SLOT = "\x00"
+_SLOTS = ("meta", "rows", "pagination")
+_shells: dict[tuple, tuple[Category, tuple[str, ...]]] = {}
+
+
+def _category_shell(view: CategoryView) -> tuple[str, ...]:
+    """centre/includes/category.html of `view`'s category in the active language, rendered
+    once per process and layout, cut at its slots: the same for everyone (label, source,
+    retention, column headings), while a page of "my data" prints some twenty categories."""
+    key = (view.key, translation.get_language(), view.as_table)
+    cached = _shells.get(key)
+    if cached is None or cached[0] is not view.category:  # a category registered anew: anew
+        slot = SafeString(_SLOT)
+        html = render_to_string(
+            "centre/includes/category.html", {"view": view, **dict.fromkeys(_SLOTS, slot)}
+        )
+        parts = tuple(html.split(_SLOT))
+        if len(parts) != len(_SLOTS) + 1:
+            raise ImproperlyConfigured(
+                f"centre/includes/category.html must place each of {', '.join(_SLOTS)} once"
+            )
+        cached = _shells[key] = (view.category, parts)
+    return cached[1]
+
+
 @dataclass
 class PurposeSection:
     """A purpose (§2.x) of the register and the person's data that serves it."""
@@ -256,19 +297,7 @@ class MyData:
         return not self.sections
 
 
-@dataclass(frozen=True)
-class _PageStatement:
-    """A category's page query, compiled for the stand-in subject: its SQL (ending in LIMIT
-    and OFFSET placeholders), its parameters, the names of the columns it selects and the
-    converters the ORM would apply to them (dates, decimals, JSON)."""
-
-    sql: str
-    params: list
-    names: tuple[str, ...]
-    converters: dict[int, tuple[list, Any]]
-
-
-_page_statements: dict[tuple, tuple[Category, _PageStatement]] = {}
+_page_statements: dict[tuple, tuple[Category, Compiled]] = {}
 
 
 def _category_pages(subject: DataSubject, wanted: list[tuple[Category, int]]) -> list[list[dict]]:
@@ -285,26 +314,10 @@ def _category_pages(subject: DataSubject, wanted: list[tuple[Category, int]]) ->
     fetched = statements_run(
         [(statement.sql, values) for statement, values in zip(statements, arguments, strict=True)]
     )
-    return [
-        _converted(statement, rows) for statement, rows in zip(statements, fetched, strict=True)
-    ]
+    return [statement.rows(rows) for statement, rows in zip(statements, fetched, strict=True)]
 
 
-def _converted(statement: _PageStatement, fetched: list[tuple]) -> list[dict]:
-    converters = statement.converters.items()
-    rows = []
-    for values in fetched:
-        values = list(values)
-        for position, (functions, expression) in converters:
-            value = values[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            values[position] = value
-        rows.append(dict(zip(statement.names, values, strict=True)))
-    return rows
-
-
-def _page_statement_cached(entry: Category) -> _PageStatement:
+def _page_statement_cached(entry: Category) -> Compiled:
     cache_key = (connection.alias, connection.vendor, entry.key)
     cached = _page_statements.get(cache_key)
     if cached is None or cached[0] is not entry:  # a category registered anew: compiled anew
@@ -312,28 +325,16 @@ def _page_statement_cached(entry: Category) -> _PageStatement:
     return cached[1]
 
 
-def _page_statement(entry: Category) -> _PageStatement:
-    stand_in = stand_in_subject()
+def _page_statement(entry: Category) -> Compiled:
+    """A category's page query, compiled for the stand-in subject: its SQL ends in LIMIT and
+    OFFSET placeholders."""
     # The primary key breaks ties of the category's order, so pages never overlap.
     queryset = (
-        entry.rows_for(stand_in)
+        entry.rows_for(stand_in_subject())
         .order_by(*entry.order_by, "pk")
         .values(*(f.name for f in entry.fields))
     )
-    query = queryset.query
-    compiler = query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    statement_check(entry.key, params)
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
-    if len(columns) != len(names):
-        raise ImproperlyConfigured(f"{entry.key}: its page selects other columns than its fields")
-    return _PageStatement(
-        sql=f"{sql} LIMIT %s OFFSET %s",
-        params=list(params),
-        names=names,
-        converters=compiler.get_converters(columns),
-    )
+    return values_compile(queryset, key=entry.key, sql_suffix=" LIMIT %s OFFSET %s")
 
 
 def my_data_collect(

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +27,13 @@ from consent.models import (
 )
 from consent.phone import do_not_call_hash, phone_normalise
 from consent.tokens import token_read
+from subjects.compiled import (
+    Compiled,
+    stand_in_subject,
+    statement_fill,
+    statements_run,
+    values_compile,
+)
 from subjects.models import DataSubject, ProcessingLimit
 from subjects.selectors import subject_processing_allowed, subject_processing_limits
 from velux_privacy.snapshots import Snapshot
@@ -37,7 +44,8 @@ _VIEWER_SUBJECT = "_privacy_viewer_subject"
 def subject_of_viewer(viewer) -> DataSubject | None:
     """The data subject the signed-in `viewer` is linked to (None for an anonymous visitor or
     an account linked to no one), with `reconsent_open`: whether a re-consent request waits
-    for their answer. Read once per request, in one query, and kept on the viewer (a new
+    for their answer. Read once per request, in one query (compiled once per process,
+    prepared on PostgreSQL: every signed-in page asks), and kept on the viewer (a new
     instance on every request): the pages that show the person's data and the banner that
     asks them to confirm their consents (`consent.context_processors.reconsent`) share it."""
     if viewer is None or not viewer.is_authenticated:
@@ -46,17 +54,39 @@ def subject_of_viewer(viewer) -> DataSubject | None:
         return getattr(viewer, _VIEWER_SUBJECT)
     except AttributeError:
         pass
-    subject = (
-        DataSubject.objects.filter(user_id=viewer.pk)
-        .annotate(
-            reconsent_open=Exists(
-                ReconsentRequest.objects.filter(subject=OuterRef("pk"), answered_at__isnull=True)
-            )
-        )
-        .first()
-    )
+    statement = _viewer_statement()
+    [fetched] = statements_run([(statement.sql, statement_fill(statement.params, viewer))])
+    subject = None
+    for values in statement.rows(fetched):
+        reconsent_open = values.pop("reconsent_open")
+        subject = DataSubject.from_db(connection.alias, list(values), list(values.values()))
+        subject.reconsent_open = bool(reconsent_open)
     setattr(viewer, _VIEWER_SUBJECT, subject)
     return subject
+
+
+_viewer_statements: dict[tuple[str, str], Compiled] = {}
+
+
+def _viewer_statement() -> Compiled:
+    """`subject_of_viewer`'s query, compiled with the stand-in's id as the login's."""
+    key = (connection.alias, connection.vendor)
+    statement = _viewer_statements.get(key)
+    if statement is None:
+        queryset = (
+            DataSubject.objects.filter(user_id=stand_in_subject().pk)
+            .annotate(
+                reconsent_open=Exists(
+                    ReconsentRequest.objects.filter(
+                        subject=OuterRef("pk"), answered_at__isnull=True
+                    )
+                )
+            )
+            .order_by("pk")
+            .values(*(f.attname for f in DataSubject._meta.concrete_fields), "reconsent_open")
+        )[:1]
+        statement = _viewer_statements[key] = values_compile(queryset, key="subject_of_viewer")
+    return statement
 
 
 def _published_versions_load() -> tuple[PolicyVersion, ...]:

@@ -7,15 +7,18 @@ fills in the person's id and address where the stand-in's stood (`statement_fill
 `statement_check` refuses a statement in which the stand-in's id does not occur: a category
 whose rows did not depend on the subject would show or count everybody's rows.
 
-`statements_run` runs such statements. On PostgreSQL they are prepared (planned once per
-connection: planning the ~30 joined selects of the map cost more than running them) and sent
-together in one round trip (psycopg's pipeline mode).
+`values_compile` compiles a `.values()` queryset so, with the converters the ORM would apply
+to its columns (`Compiled.rows`). `statements_run` runs such statements. On PostgreSQL they
+are prepared (planned once per connection: planning the ~30 joined selects of the map cost
+more than running them) and sent together in one round trip (psycopg's pipeline mode).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -32,9 +35,10 @@ def stand_in_subject() -> DataSubject:
     return DataSubject(pk=_STAND_IN_ID, email=_STAND_IN_EMAIL)
 
 
-def statement_fill(params: list, subject: DataSubject) -> list:
+def statement_fill(params: list, subject) -> list:
     """`params` of a statement compiled for the stand-in, with `subject`'s id and address
-    where the stand-in's stood."""
+    where the stand-in's stood (`subject`: a DataSubject, or a login where the statement
+    compared a login's id with the stand-in's)."""
     stand_ins = {
         _STAND_IN_ID: subject.pk,
         Array([_STAND_IN_ID]).literal: Array([subject.pk]).literal,
@@ -51,6 +55,52 @@ def statement_check(key: str, params) -> None:
         for param in params
     ):
         raise ImproperlyConfigured(f"{key}: its rows do not depend on the subject")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A `.values()` queryset compiled for the stand-in subject: its SQL, its parameters, the
+    names of the values it selects and the converters the ORM would apply to them (dates,
+    decimals, JSON)."""
+
+    sql: str
+    params: list
+    names: tuple[str, ...]
+    converters: dict[int, tuple[list, Any]]
+
+    def rows(self, fetched: list[tuple]) -> list[dict]:
+        """`fetched` rows of this statement as the queryset would give them: {name: value}."""
+        converters = self.converters.items()
+        rows = []
+        for values in fetched:
+            values = list(values)
+            for position, (functions, expression) in converters:
+                value = values[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                values[position] = value
+            rows.append(dict(zip(self.names, values, strict=True)))
+        return rows
+
+
+def values_compile(queryset, *, key: str, sql_suffix: str = "") -> Compiled:
+    """`queryset`, a `.values()` queryset whose rows depend on the stand-in subject
+    (`statement_check`, under `key`), compiled once; `sql_suffix` appended to its SQL (a
+    LIMIT and OFFSET of placeholders, say)."""
+    query = queryset.query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    statement_check(key, params)
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+    if len(columns) != len(names):
+        raise ImproperlyConfigured(f"{key}: its statement selects other columns than its values")
+    return Compiled(
+        sql=f"{sql}{sql_suffix}",
+        params=list(params),
+        names=names,
+        converters=compiler.get_converters(columns),
+    )
 
 
 def _hashable(value) -> bool:

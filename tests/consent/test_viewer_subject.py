@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from consent.models import PolicyVersion, ReconsentRequest
 from consent.selectors import subject_of_viewer
+from subjects.models import DataSubject
 from tests.dsr_requests.factories import RightsRequestFactory
 from tests.subjects.factories import DataSubjectFactory, UserFactory
 
@@ -17,9 +18,10 @@ pytestmark = pytest.mark.django_db
 
 BANNER = "Please confirm your choices"
 # A read of a subject by its login: `... FROM "subjects_datasubject" WHERE
-# "subjects_datasubject"."user_id" = 7 ...` (not the map's queries that join subjects).
+# "subjects_datasubject"."user_id" = 7 ...`, or `= %s` as a compiled statement is logged (not
+# the map's queries that join subjects).
 SUBJECT_BY_LOGIN = re.compile(
-    r'FROM "subjects_datasubject" WHERE \(?"subjects_datasubject"\."user_id" = \d'
+    r'FROM "subjects_datasubject" WHERE \(?"subjects_datasubject"\."user_id" = (\d|%s)'
 )
 
 # The question "is a re-consent request of theirs open?" (not the map's rows of them).
@@ -91,6 +93,24 @@ def test_the_subject_is_the_viewers_own_and_read_once_per_viewer(django_assert_n
     with django_assert_num_queries(0):
         assert subject_of_viewer(AnonymousUser()) is None
         assert subject_of_viewer(None) is None
+
+
+def test_the_compiled_read_gives_the_subject_as_the_orm_does():
+    """Read by a statement compiled once for a stand-in login: every field as the ORM gives
+    it (dates, times, the login), a saved instance, no open question for Jan."""
+    jan = DataSubjectFactory(email="jan@example.be", user=UserFactory(email="jan@example.be"))
+    DataSubjectFactory(email="lotte@example.be", user=UserFactory(email="lotte@example.be"))
+
+    found = subject_of_viewer(jan.user.__class__.objects.get(pk=jan.user.pk))
+
+    expected = DataSubject.objects.get(pk=jan.pk)
+    for field in DataSubject._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert found.reconsent_open is False
+    assert found._state.adding is False
+    found.first_name = "Jan-Willem"
+    found.save(update_fields=["first_name"])  # an UPDATE of that row, never an INSERT
+    assert DataSubject.objects.filter(first_name="Jan-Willem").count() == 1
 
 
 def test_a_login_linked_to_no_one_sees_no_data_and_no_banner(client, subject):
