@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from centre.categories import CategoryNotes, category_notes
 from centre.display import display_formatter
 from centre.exceptions import NotYourData
+from centre.rights import RIGHTS_BY_KEY
 from subjects.compiled import (
     Compiled,
     stand_in_subject,
@@ -67,12 +68,15 @@ def _capfirst(text: Any) -> str:
 
 @dataclass(frozen=True)
 class _CategoryTexts:
-    """What "my data" prints of a category besides its rows, in one language."""
+    """What "my data" prints of a category besides its rows' values, in one language."""
 
     label: str
     labels: tuple[str, ...]
-    choice_labels: dict[str, dict[Any, str]]  # field name: {stored value: its label}
     provided_labels: str
+    # Per field, in order: its name, the escaped markup that opens its value as a table
+    # cell, and as a row of a block of label and value, and {stored value: its label} of a
+    # field with choices (None otherwise).
+    cells: tuple[tuple[str, str, str, dict[Any, str] | None], ...]
 
 
 _texts: dict[tuple, tuple[Category, _CategoryTexts]] = {}
@@ -85,33 +89,42 @@ def _category_texts(category: Category, fields) -> _CategoryTexts:
     cached = _texts.get(key)
     if cached is None or cached[0] is not category:  # a category registered anew: anew
         provided = [str(f.label) for f in fields if f.name in category.provided]
+        labels = tuple(_capfirst(f.label) for f in fields)
         texts = _CategoryTexts(
             label=_capfirst(category.label),
-            labels=tuple(_capfirst(f.label) for f in fields),
-            choice_labels={
-                f.name: {value: str(label) for value, label in f.choices.items()}
-                for f in fields
-                if f.choices
-            },
+            labels=labels,
             provided_labels=_capfirst(", ".join(provided)) if provided else "",
+            cells=tuple(
+                (
+                    f.name,
+                    f'<td data-label="{escape(label)}">',
+                    f'<div class="summary-list__row"><dt>{escape(label)}</dt><dd>',
+                    {value: str(text) for value, text in f.choices.items()} if f.choices else None,
+                )
+                for f, label in zip(fields, labels, strict=True)
+            ),
         )
         cached = _texts[key] = (category, texts)
     return cached[1]
+
+
+# How a page of rows is printed: a table's rows, or a block of label and value per row.
+_TABLE_MARKUP = ("<tr>", "</td>", "</tr>")
+_BLOCK_MARKUP = ('<dl class="summary-list record">', "</dd></div>", "</dl>\n")
 
 
 @dataclass
 class CategoryView:
     """One category of the person's data as "my data" shows it: a page of its rows, every
     text and value already turned into what the page prints, in the request's language (the
-    template only places them: a page may show hundreds of values)."""
+    page's shell only places them: a page may show hundreds of values)."""
 
     data: CategoryData
     notes: CategoryNotes
     page: int
     pages: int
     label: str = field(init=False)
-    labels: list[str] = field(init=False)
-    rows: list[list[tuple[str, str]]] = field(init=False)
+    labels: tuple[str, ...] = field(init=False)
     # The rows as the page prints them, escaped: a table's <tr>s, or a <dl> per row.
     rows_html: SafeString = field(init=False)
     provided_labels: str = field(init=False)
@@ -121,71 +134,37 @@ class CategoryView:
     def __post_init__(self) -> None:
         texts = _category_texts(self.category, self.data.fields)
         self.label = texts.label
-        self.labels = list(texts.labels)
-        self._choice_labels = texts.choice_labels
-        display = display_formatter()
-        self.rows = [
-            [(label, display(value)) for label, (_, value) in zip(self.labels, row, strict=True)]
-            for row in self._raw_rows()
-        ]
-        self.rows_html = self._rows_html()
+        self.labels = texts.labels
+        self.rows_html = self._rows_html(texts)
         self.provided_labels = texts.provided_labels
         self.source = str(self.notes.source)
         self.retention = str(self.notes.retention)
 
-    def _rows_html(self) -> SafeString:
-        """The rows' markup, built here rather than by two nested template loops (a page of
-        several categories holds hundreds of values); every label and value escaped."""
-        if self.as_table:
-            labels = [escape(label) for label in self.labels]
-            return SafeString(
-                "".join(
-                    "<tr>"
-                    + "".join(
-                        f'<td data-label="{label}">{escape(value)}</td>'
-                        for label, (_label, value) in zip(labels, row, strict=True)
-                    )
-                    + "</tr>"
-                    for row in self.rows
-                )
-            )
-        return SafeString(
-            "".join(
-                '<dl class="summary-list record">'
-                + "".join(
-                    f'<div class="summary-list__row"><dt>{escape(label)}</dt>'
-                    f"<dd>{escape(value)}</dd></div>"
-                    for label, value in row
-                )
-                + "</dl>\n"
-                for row in self.rows
-            )
-        )
-
-    def _raw_rows(self) -> list[list[tuple[str, Any]]]:
-        """Rows as (field name, value), choices by their label."""
-        labels = self._choice_labels
-        return [
-            [
-                (name, labels[name].get(row[name], row[name]) if name in labels else row[name])
-                for name in (f.name for f in self.data.fields)
-            ]
-            for row in self.data.rows
+    def _rows_html(self, texts: _CategoryTexts) -> SafeString:
+        """The rows' markup, built here in one pass rather than by two nested template loops
+        (a page of several categories holds hundreds of values): each value as the person
+        reads it (a choice by its label, `centre.display`), escaped."""
+        display = display_formatter()
+        as_table = self.as_table
+        row_open, value_close, row_close = _TABLE_MARKUP if as_table else _BLOCK_MARKUP
+        cells = [
+            (name, table_open if as_table else block_open, choices)
+            for name, table_open, block_open, choices in texts.cells
         ]
-
-    @property
-    def html(self) -> SafeString:
-        """The category as the page prints it: its shell (`_category_shell`) with this
-        person's count line, rows and page links in its slots."""
-        head, after_meta, after_rows, end = _category_shell(self)
-        pagination = (
-            render_to_string("centre/includes/category_pages.html", {"view": self})
-            if self.is_paged
-            else ""
-        )
-        return SafeString(
-            head + escape(self.meta) + after_meta + self.rows_html + after_rows + pagination + end
-        )
+        parts: list[str] = []
+        append = parts.append
+        for row in self.data.rows:
+            append(row_open)
+            for name, value_open, choices in cells:
+                value = row[name]
+                if choices is not None:
+                    value = choices.get(value, value)
+                append(value_open)
+                # Most values are text: nothing to format.
+                append(escape(value if value and type(value) is str else display(value)))
+                append(value_close)
+            append(row_close)
+        return SafeString("".join(parts))
 
     @property
     def category(self) -> Category:
@@ -244,31 +223,38 @@ class CategoryView:
                 numbers.append(None)
         return numbers
 
+    @property
+    def pagination_html(self) -> SafeString:
+        """The page links of a paged category (nothing otherwise): a <nav> with the previous
+        and next page and `page_numbers`, each link to this category's page and anchor."""
+        if not self.is_paged:
+            return SafeString("")
+        anchor = escape(self.anchor)
 
-# Where a category's shell takes the parts that are the person's own.
-_SLOT = "\x00"
-_SLOTS = ("meta", "rows", "pagination")
-_shells: dict[tuple, tuple[Category, tuple[str, ...]]] = {}
+        def href(number: int) -> str:
+            return f"?category={escape(self.key)}&amp;page={number}#{anchor}"
 
-
-def _category_shell(view: CategoryView) -> tuple[str, ...]:
-    """centre/includes/category.html of `view`'s category in the active language, rendered
-    once per process and layout, cut at its slots: the same for everyone (label, source,
-    retention, column headings), while a page of "my data" prints some twenty categories."""
-    key = (view.key, translation.get_language(), view.as_table)
-    cached = _shells.get(key)
-    if cached is None or cached[0] is not view.category:  # a category registered anew: anew
-        slot = SafeString(_SLOT)
-        html = render_to_string(
-            "centre/includes/category.html", {"view": view, **dict.fromkeys(_SLOTS, slot)}
-        )
-        parts = tuple(html.split(_SLOT))
-        if len(parts) != len(_SLOTS) + 1:
-            raise ImproperlyConfigured(
-                f"centre/includes/category.html must place each of {', '.join(_SLOTS)} once"
-            )
-        cached = _shells[key] = (view.category, parts)
-    return cached[1]
+        label = escape(_("Pages of %(label)s") % {"label": self.label})
+        parts = [f'<nav class="pagination" aria-label="{label}">\n']
+        if self.page > 1:
+            previous = escape(_("Previous"))
+            parts.append(f'  <a href="{href(self.page - 1)}" rel="prev">{previous}</a>\n')
+        parts.append("  <ul>\n")
+        for number in self.page_numbers():
+            if number is None:
+                item = '<span aria-hidden="true">…</span>'
+            elif number == self.page:
+                item = f'<span aria-current="page">{number}</span>'
+            else:
+                page_label = escape(_("Page %(number)s") % {"number": number})
+                item = f'<a href="{href(number)}" aria-label="{page_label}">{number}</a>'
+            parts.append(f"    <li>{item}</li>\n")
+        parts.append("  </ul>\n")
+        if self.page < self.pages:
+            following = escape(_("Next"))
+            parts.append(f'  <a href="{href(self.page + 1)}" rel="next">{following}</a>\n')
+        parts.append("</nav>")
+        return SafeString("".join(parts))
 
 
 @dataclass
@@ -291,10 +277,79 @@ class PurposeSection:
 class MyData:
     subject: DataSubject
     sections: list[PurposeSection]
+    # The registers the sections' purposes and facts come from.
+    register: Registers | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:
         return not self.sections
+
+    @property
+    def views(self) -> list[CategoryView]:
+        """The categories shown in full, in the order of the page."""
+        return [view for section in self.sections for view in section.categories]
+
+    def html(self, *, email: str) -> SafeString:
+        """The page's content for the person signed in as `email`: its shell (`_body_shell`)
+        with the address, and each category's count line, rows and page links, in its
+        slots."""
+        parts = _body_shell(self)
+        filled = [escape(email)]
+        for view in self.views:
+            filled += (escape(view.meta), view.rows_html, view.pagination_html)
+        pieces = [parts[0]]
+        for value, part in zip(filled, parts[1:], strict=True):
+            pieces += (value, part)
+        return SafeString("".join(pieces))
+
+
+# Where the shell of "my data" takes what is the person's own: the address they are signed
+# in with, then per category its count line, rows and page links.
+_SLOT = "\x00"
+_BODY_TEMPLATE = "centre/includes/my_data_body.html"
+# Shells kept per process: one per language and set of categories shown (a page layout),
+# the oldest dropped beyond this many.
+BODY_SHELLS_KEPT = 256
+_bodies: dict[tuple, tuple[Registers | None, tuple[Category, ...], tuple[str, ...]]] = {}
+
+
+def _body_shell(data: MyData) -> tuple[str, ...]:
+    """centre/includes/my_data_body.html for `data`'s layout (which purposes, which
+    categories in which of them, each as a table or blocks) in the active language, cut at
+    its slots: rendered once per process and layout while the registers and the categories
+    are the same ones, since all of it but the slots is the same for everyone (the purposes'
+    facts, the categories' labels, sources, retention and column headings), and rendering
+    it took a third of the page's time."""
+    layout = tuple(
+        (
+            section.purpose.code,
+            tuple((view.key, view.as_table) for view in section.categories),
+            tuple(view.key for view in section.shown_earlier),
+        )
+        for section in data.sections
+    )
+    key = (translation.get_language(), layout)
+    categories = tuple(view.category for view in data.views)
+    cached = _bodies.get(key)
+    if (
+        cached is not None
+        and cached[0] is data.register
+        and len(cached[1]) == len(categories)
+        and all(kept is category for kept, category in zip(cached[1], categories, strict=True))
+    ):
+        return cached[2]
+    slot = SafeString(_SLOT)
+    html = render_to_string(_BODY_TEMPLATE, {"data": data, "rights": RIGHTS_BY_KEY, "slot": slot})
+    parts = tuple(html.split(_SLOT))
+    if len(parts) != 2 + 3 * len(categories):
+        raise ImproperlyConfigured(
+            f"{_BODY_TEMPLATE} must place the address once, then each category's count line, "
+            "rows and page links once, in the order of the page"
+        )
+    while len(_bodies) >= BODY_SHELLS_KEPT:
+        del _bodies[next(iter(_bodies))]
+    _bodies[key] = (data.register, categories, parts)
+    return parts
 
 
 _page_statements: dict[tuple, tuple[Category, Compiled]] = {}
@@ -397,7 +452,7 @@ def my_data_collect(
                 section.categories.append(view)
                 shown.add(view.key)
         sections.append(section)
-    return MyData(subject=subject, sections=sections)
+    return MyData(subject=subject, sections=sections, register=register)
 
 
 def _purpose_facts(register: Registers, purpose: Purpose) -> SafeString:

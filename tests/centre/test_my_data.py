@@ -34,13 +34,15 @@ def _main(response) -> str:
     return html[html.index("<main") : html.index("</main>")]
 
 
-def _events(subject, count, start=dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)):
+def _events(
+    subject, count, start=dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC), prefix="/nl-be/pagina-"
+):
     BrowsingEvent.objects.bulk_create(
         BrowsingEvent(
             subject=subject,
             occurred_at=start + dt.timedelta(minutes=number),
             event_type=BrowsingEvent.EventType.PAGE_VIEW,
-            path=f"/nl-be/pagina-{number:05d}",
+            path=f"{prefix}{number:05d}",
         )
         for number in range(count)
     )
@@ -329,3 +331,62 @@ def test_my_data_takes_the_same_bounded_number_of_queries_whatever_the_amount_of
     large_count = _queries_for(client, "/en/my-data/?category=browsing_history&page=50")
 
     assert large_count == small_count
+
+
+# The page's shell (centre.selectors._body_shell): rendered once per language and layout,
+# filled with each person's own address, counts, rows and page links.
+
+
+def test_two_people_with_the_same_layout_each_see_only_their_own_on_the_shared_shell(client):
+    people = []
+    for name in ("anna", "bert"):
+        login = verified_login(f"{name}@example.be")
+        subject = DataSubjectFactory(email=login.email, user=login)
+        _events(subject, PAGE_SIZE + (3 if name == "anna" else 8), prefix=f"/nl-be/{name}-")
+        people.append((name, subject))
+    pages = {}
+    for name, subject in people + people[:1]:
+        client.force_login(subject.user)
+        pages[name] = _main(client.get("/en/my-data/?category=browsing_history&page=2"))
+
+    for name, other in (("anna", "bert"), ("bert", "anna")):
+        page = pages[name]
+        assert f"<strong>{name}@example.be</strong>" in page
+        assert f"{other}@example.be" not in page
+        assert f"/nl-be/{name}-" in page
+        assert f"/nl-be/{other}-" not in page
+    assert f"{PAGE_SIZE + 3} items · showing 21 to 23" in pages["anna"]
+    assert f"{PAGE_SIZE + 8} items · showing 21 to 28" in pages["bert"]
+    assert 'href="?category=browsing_history&amp;page=1#category-browsing_history"' in pages["bert"]
+
+
+def test_a_new_layout_gets_its_own_shell_and_the_oldest_is_dropped(client, customer, monkeypatch):
+    from centre import selectors
+
+    monkeypatch.setattr(selectors, "BODY_SHELLS_KEPT", 1)
+    monkeypatch.setattr(selectors, "_bodies", {})
+    client.force_login(customer.user)
+    BrowsingEventFactory(subject=customer, path="/nl-be/een")
+    alone = _main(client.get("/en/my-data/"))  # one event: shown as a block
+    BrowsingEventFactory(subject=customer, path="/nl-be/twee")
+    table = _main(client.get("/en/my-data/"))  # two: as a table
+
+    assert len(selectors._bodies) == 1
+    assert "/nl-be/een" in alone
+    assert '<table class="reflow">' not in alone
+    assert '<td data-label="Page">/nl-be/twee</td>' in table
+
+
+def test_a_shell_template_that_misplaces_a_slot_is_refused(customer, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from centre import selectors
+
+    BrowsingEventFactory(subject=customer)
+    data = my_data_collect(viewer=customer.user, subject=customer)
+    monkeypatch.setattr(selectors, "_bodies", {})
+    # A template that places the slots once only, not once per category.
+    monkeypatch.setattr(selectors, "_BODY_TEMPLATE", "centre/includes/category.html")
+
+    with pytest.raises(ImproperlyConfigured, match="must place the address once"):
+        data.html(email=customer.email)
