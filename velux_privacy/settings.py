@@ -193,6 +193,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What templates render the same for every page in a language (the head's links, the
+# navigation, the footer, the language list: `{% cache %}` in templates/base.html): kept in
+# each process, which renders them once, since asking Redis would cost more than rendering.
+# Only texts and links of the code live here, never anybody's data; a deploy starts afresh.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "TIMEOUT": None,
+}
 
 AUTH_USER_MODEL = "velux_privacy.User"
 AUTHENTICATION_BACKENDS = [

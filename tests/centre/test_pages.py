@@ -210,3 +210,40 @@ def test_a_form_sent_without_its_security_token_gets_a_translated_page():
     html = response.content.decode()
     assert "velux_privacy/site.css" in html
     assert "Votre formulaire" in html
+
+
+# The parts of every page that are the same in a language (templates/base.html's fragment
+# cache): each page still marks its own place in the navigation, in its own language, and
+# each visitor's forms carry their own CSRF token.
+
+
+def _nav_current(html: str) -> list[str]:
+    nav = html[html.index('<nav class="site-nav"') : html.index("</nav>", html.index("site-nav"))]
+    return re.findall(r'<a href="([^"]+)" aria-current="page"', nav)
+
+
+def test_each_page_marks_its_own_place_in_the_navigation_in_its_own_language(client):
+    pages = {
+        path: client.get(path).content.decode()
+        for path in ("/nl/", "/nl/privacy-policy/", "/fr/", "/nl/")
+    }
+
+    assert _nav_current(pages["/nl/"]) == ["/nl/"]
+    assert _nav_current(pages["/nl/privacy-policy/"]) == ["/nl/privacy-policy/"]
+    assert _nav_current(pages["/fr/"]) == ["/fr/"]
+    assert ">Privacybeleid</a>" in pages["/nl/"]
+    assert ">Politique de confidentialité</a>" in pages["/fr/"]
+    assert 'href="/fr/' not in pages["/nl/"].split("<main")[0].replace('lang="fr"', "")
+
+
+def test_every_visitor_gets_their_own_csrf_token_in_the_shared_page_parts():
+    tokens = []
+    for email in ("anna@example.be", "bert@example.be"):
+        visitor = Client()
+        visitor.force_login(UserFactory(email=email))
+        html = visitor.get("/nl/").content.decode()
+        found = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert len(found) == 2, found  # the language switcher and the sign-out form
+        tokens.append(found)
+
+    assert not set(tokens[0]) & set(tokens[1])
