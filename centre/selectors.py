@@ -383,10 +383,9 @@ def _page_statement_cached(entry: Category) -> Compiled:
 def _page_statement(entry: Category) -> Compiled:
     """A category's page query, compiled for the stand-in subject: its SQL ends in LIMIT and
     OFFSET placeholders."""
-    # The primary key breaks ties of the category's order, so pages never overlap.
     queryset = (
         entry.rows_for(stand_in_subject())
-        .order_by(*entry.order_by, "pk")
+        .order_by(*entry.page_order)
         .values(*(f.name for f in entry.fields))
     )
     return values_compile(queryset, key=entry.key, sql_suffix=" LIMIT %s OFFSET %s")

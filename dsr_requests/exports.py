@@ -275,7 +275,7 @@ def export_review_rows(
     total = rows.count()
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    values = rows.order_by(*category.order_by, "pk").values("pk", *(f.name for f in fields))
+    values = rows.order_by(*category.page_order).values("pk", *(f.name for f in fields))
     withholdings = {
         w.row_id: w
         for w in rights_request.export_withholdings.filter(category=category.key).select_related(
