@@ -76,7 +76,7 @@ def _compiled(language: str | None, name: str) -> Callable[[date], str]:
             parts.append(dateformat.re_escaped.sub(r"\1", piece))
 
     def formatted(value: date) -> str:
-        return "".join(part if type(part) is str else part(value) for part in parts)
+        return "".join([part if type(part) is str else part(value) for part in parts])
 
     return formatted
 

@@ -11,6 +11,7 @@ the number of categories in the map, never on the number of rows held.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -108,6 +109,8 @@ def _category_texts(category: Category, fields) -> _CategoryTexts:
     return cached[1]
 
 
+# Whether a text holds a character that html.escape replaces.
+_ESCAPED_CHARACTERS = re.compile("[&<>\"']").search
 # How a page of rows is printed: a table's rows, or a block of label and value per row.
 _TABLE_MARKUP = ("<tr>", "</td>", "</tr>")
 _BLOCK_MARKUP = ('<dl class="summary-list record">', "</dd></div>", "</dl>\n")
@@ -160,8 +163,9 @@ class CategoryView:
                 if choices is not None:
                     value = choices.get(value, value)
                 append(value_open)
-                # Most values are text: nothing to format.
-                append(escape(value if value and type(value) is str else display(value)))
+                # Most values are text: nothing to format, and mostly nothing to escape.
+                text = value if value and type(value) is str else display(value)
+                append(escape(text) if _ESCAPED_CHARACTERS(text) else text)
                 append(value_close)
             append(row_close)
         return SafeString("".join(parts))

@@ -35,25 +35,26 @@ def stand_in_subject() -> DataSubject:
     return DataSubject(pk=_STAND_IN_ID, email=_STAND_IN_EMAIL)
 
 
+_STAND_IN_IDS = Array([_STAND_IN_ID]).literal
+_STAND_IN_EMAILS = Array([_STAND_IN_EMAIL]).literal
+
+
 def statement_fill(params: list, subject) -> list:
     """`params` of a statement compiled for the stand-in, with `subject`'s id and address
     where the stand-in's stood (`subject`: a DataSubject, or a login where the statement
     compared a login's id with the stand-in's)."""
     stand_ins = {
         _STAND_IN_ID: subject.pk,
-        Array([_STAND_IN_ID]).literal: Array([subject.pk]).literal,
+        _STAND_IN_IDS: Array([subject.pk]).literal,
         _STAND_IN_EMAIL: subject.email,
-        Array([_STAND_IN_EMAIL]).literal: Array([subject.email]).literal,
+        _STAND_IN_EMAILS: Array([subject.email]).literal,
     }
     return [stand_ins.get(param, param) if _hashable(param) else param for param in params]
 
 
 def statement_check(key: str, params) -> None:
     """Refuse the statement of category `key` if its rows do not depend on the subject."""
-    if not any(
-        _hashable(param) and param in (_STAND_IN_ID, Array([_STAND_IN_ID]).literal)
-        for param in params
-    ):
+    if not any(_hashable(param) and param in (_STAND_IN_ID, _STAND_IN_IDS) for param in params):
         raise ImproperlyConfigured(f"{key}: its rows do not depend on the subject")
 
 
