@@ -6,9 +6,11 @@
 Starts gunicorn (production settings: DEBUG off, static files collected, persistent database
 connections) on PostgreSQL, with one signed-in customer whose data subject has 10,000
 browsing events and a few rows in every other category, among --population other people
-(seed_demo adds them once if the database holds fewer: 10,000 by default; on a database with
-nobody else PostgreSQL plans for tables of one person, which hid plans that read whole tables
-once others are there). 20 concurrent clients (an asyncio
+(seed_demo adds them once if the database holds fewer: 10,000 by default), one in ten of whom
+has filed two requests of their own (seed_demo files none). On a database of one person
+PostgreSQL plans every query for tables of one person: that hid plans that read whole tables
+once others are there, and makes others that serve a live database look slow. 20 concurrent
+clients (an asyncio
 client on httpx, each sending its next request as soon as the last one is answered) then ask
 for, in turns:
 
@@ -304,6 +306,12 @@ def main() -> None:
             "seed_demo", subjects=args.population - held, allow_non_demo_data=True, verbosity=0
         )
     population = DataSubject.objects.count()
+    requesters = DataSubject.objects.filter(rights_requests__isnull=False).distinct().count()
+    if requesters < args.population // 10:
+        wanted = args.population // 10 - requesters
+        print(f"filing two requests each for {wanted:,} of them…", flush=True)
+        for person in DataSubject.objects.filter(rights_requests__isnull=True)[:wanted]:
+            _rights_requests_create(person, 2)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
