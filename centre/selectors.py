@@ -351,7 +351,10 @@ def _body_shell(data: MyData) -> tuple[str, ...]:
             "rows and page links once, in the order of the page"
         )
     while len(_bodies) >= BODY_SHELLS_KEPT:
-        del _bodies[next(iter(_bodies))]
+        try:
+            del _bodies[next(iter(_bodies))]
+        except (KeyError, RuntimeError, StopIteration):
+            break  # another thread of a threaded server changed the shells meanwhile
     _bodies[key] = (data.register, categories, parts)
     return parts
 
