@@ -6,6 +6,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# A script run as `python bench/<name>.py` has bench/ first on the import path, where
+# bench/queue.py (its name is the issue's) would shadow the standard library's `queue`, which
+# Django imports (asgiref's executor): bench/ goes after the standard library instead, still
+# there for the scripts' own helpers (`from datamap import subject_create`).
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _BENCH]
+sys.path.append(str(_BENCH))
+
 
 def django_setup() -> str:
     """Set up Django from the repository root; refuse any database not named for benchmarks.

@@ -44,13 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# bench/queue.py would shadow the standard library's queue (which Django's asgiref imports):
-# this folder goes after the standard library on the path, not before it.
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _BENCH]
-sys.path.append(str(_BENCH))
-
-from common import ROOT, django_setup  # noqa: E402
+from common import ROOT, django_setup  # bench/ after the standard library (bench/common.py)
 
 TARGET_P95_MS = 150
 TARGET_RATIO = 3.0
