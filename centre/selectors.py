@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -308,8 +309,9 @@ class MyData:
 
 
 # Where the shell of "my data" takes what is the person's own: the address they are signed
-# in with, then per category its count line, rows and page links.
-_SLOT = "\x00"
+# in with, then per category its count line, rows and page links. Random per process, so that
+# no text of the shell can hold it (a NUL alone could be in a register's text on SQLite).
+_SLOT = f"\x00{secrets.token_hex(16)}\x00"
 _BODY_TEMPLATE = "centre/includes/my_data_body.html"
 # Shells kept per process: one per language and set of categories shown (a page layout),
 # the oldest dropped beyond this many.
