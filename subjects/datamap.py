@@ -318,24 +318,15 @@ class Category:
         """The rows linked to any of `subject_ids` by the path (`in_array`, from
         velux_privacy.lookups: a batch's ids as one parameter); `one`: to the only one."""
         if one:
-            (subject_id,) = subject_ids
-            return self.model._base_manager.filter(**{f"{self.subject_path}__pk": subject_id})
-        return self.model._base_manager.filter(
-            **{f"{self.subject_path}__pk__in_array": _array(subject_ids)}
-        )
+            (_subject_id,) = subject_ids
+        return self.model._base_manager.filter(_linked(self.subject_path, subject_ids, one))
 
     def unlinked_rows(self, emails: Sequence[str], *, one: bool = False) -> QuerySet:
         """The rows linked to nobody that hold one of `emails` at a `match_email` lookup;
         `one`: the only one (None matches nothing, as in `in_array`)."""
-        found = Q()
-        if one and emails[0] is not None:
-            for lookup in self.match_email:
-                found |= Q(**{lookup: emails[0]})
-        else:
-            emails = _array(emails)
-            for lookup in self.match_email:
-                found |= Q(**{f"{lookup}__in_array": emails})
-        return self.model._base_manager.filter(found, **{f"{self.subject_path}__isnull": True})
+        found = _nobodys(self.subject_path, self.match_email, emails, one)
+        manager = self.model._base_manager
+        return manager.filter(found) if found else manager.none()
 
     @property
     def subject_path_is_plural(self) -> bool:
