@@ -6,7 +6,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from subjects.compiled import stand_in_subject, statement_check, statement_fill, statements_run
+from subjects.compiled import (
+    stand_in_subject,
+    statement_check,
+    statement_fill,
+    statements_run,
+    values_compile,
+)
 from subjects.datamap import datamap
 from subjects.models import BrowsingEvent
 from subjects.selectors import subject_category_totals
@@ -106,3 +112,32 @@ def test_without_prepared_statements_the_same_rows_come_through_djangos_cursor(m
             ["%unprepared-test%"],
         )
         assert cursor.fetchone()[0] == 0
+
+
+def test_timestamps_come_as_the_orm_gives_them_aware_and_in_utc():
+    lotte = DataSubjectFactory()
+    event = BrowsingEventFactory(subject=lotte)
+    rows = datamap.category("browsing_history").rows_for(stand_in_subject())
+    statement = values_compile(rows.values("occurred_at", "pk"), key="browsing_history")
+
+    [fetched] = statements_run([(statement.sql, statement_fill(statement.params, lotte))])
+
+    [row] = statement.rows(fetched)
+    occurred_at, pk = row["occurred_at"], row["pk"]
+    expected = BrowsingEvent.objects.values_list("occurred_at", flat=True).get(pk=event.pk)
+    assert pk == event.pk
+    assert occurred_at == expected
+    assert occurred_at.utcoffset() == expected.utcoffset()
+    assert occurred_at.tzinfo is expected.tzinfo
+
+
+def test_a_percent_sign_in_a_statement_is_a_percent_sign_and_placeholders_stay_in_order():
+    lotte = DataSubjectFactory()
+    BrowsingEventFactory(subject=lotte, path="/100%/lotte")
+    BrowsingEventFactory(subject=lotte, path="/nothing")
+    sql, params = _browsing_statement()
+    sql = f"SELECT %s, '%%', * FROM ({sql}) rows WHERE rows.path LIKE %s"  # noqa: S608
+
+    [rows] = statements_run([(sql, ["first", *statement_fill(params, lotte), "/100%"])])
+
+    assert rows == [("first", "%", "/100%/lotte")]
