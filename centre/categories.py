@@ -26,12 +26,21 @@ _UNKNOWN = CategoryNotes(
 )
 
 
+_notes: dict[str, tuple[object, CategoryNotes]] = {}
+
+
 def category_notes(key: str) -> CategoryNotes:
-    """The notes of the data map category `key` (a general text where none is written)."""
+    """The notes of the data map category `key` (a general text where none is written):
+    lazy texts, kept per category (asking whether a lazy text is empty translates it, and
+    "my data" asks for some twenty categories on every page)."""
     category = datamap._categories.get(key)
     if category is None:
         return _UNKNOWN
-    return CategoryNotes(
-        retention=category.retention or _UNKNOWN.retention,
-        source=category.source or _UNKNOWN.source,
-    )
+    kept = _notes.get(key)
+    if kept is None or kept[0] is not category:  # a category registered anew: anew
+        notes = CategoryNotes(
+            retention=category.retention or _UNKNOWN.retention,
+            source=category.source or _UNKNOWN.source,
+        )
+        kept = _notes[key] = (category, notes)
+    return kept[1]

@@ -37,6 +37,11 @@ def _display(language: str | None) -> Callable[[Any, Any], str]:
     yes, no = _("yes"), _("no")
 
     def display(value: Any, zone) -> str:
+        kind = type(value)
+        if kind is datetime:  # the most common value that is not text: checked first
+            if value.tzinfo is not None:
+                return at_datetime(value.astimezone(zone))
+            return at_datetime(timezone.localtime(value, zone))  # refuses a naive one
         if isinstance(value, Promise):  # a choice's label: translated once, not per comparison
             value = str(value)
         if type(value) is str:  # most values: nothing to format
@@ -62,23 +67,36 @@ def _display(language: str | None) -> Callable[[Any, Any], str]:
 
 @lru_cache(maxsize=64)
 def _compiled(language: str | None, name: str) -> Callable[[date], str]:
-    """The language's date or date-time format (`name`) as one function: what Django's
-    `date` filter prints, without building a formatter and translating the month's name on
-    every value (a page of "my data" prints a few hundred dates). Format characters that
-    are not in `_PARTS` are left to Django."""
-    format_string = str(formats.get_format(name, lang=language))
-    parts: list[Callable[[date], str] | str] = []
+    """The language's date or date-time format (`name`) as one function (`_formatter`)."""
+    return _formatter(str(formats.get_format(name, lang=language)))
+
+
+def _formatter(format_string: str) -> Callable[[date], str]:
+    """`format_string` (Django's date format characters) as one function that prints what
+    Django's `date` filter prints, in the active language, without building a formatter and
+    translating the month's name on every value (a page of "my data" prints a few hundred
+    dates): one `str.format` of the value's own fields (`_FIELDS`) and of the parts computed
+    from it (`_PARTS`). Format characters in neither are left to Django."""
+    template: list[str] = []
+    computed: list[Callable[[date], str]] = []
     for index, piece in enumerate(dateformat.re_formatchars.split(format_string)):
         if index % 2:
-            part = _PARTS.get(piece)
-            parts.append(part() if part else _django_part(piece))
+            field = _FIELDS.get(piece)
+            if field is None:
+                part = _PARTS.get(piece)
+                computed.append(part() if part else _django_part(piece))
+                field = f"{{{len(computed)}}}"
+            template.append(field)
         elif piece:
-            parts.append(dateformat.re_escaped.sub(r"\1", piece))
-
-    def formatted(value: date) -> str:
-        return "".join([part if type(part) is str else part(value) for part in parts])
-
-    return formatted
+            literal = dateformat.re_escaped.sub(r"\1", piece)
+            template.append(literal.replace("{", "{{").replace("}", "}}"))
+    pattern = "".join(template).format
+    if not computed:
+        return pattern
+    if len(computed) == 1:
+        [only] = computed
+        return lambda value: pattern(value, only(value))
+    return lambda value: pattern(value, *[part(value) for part in computed])
 
 
 def _django_part(character: str) -> Callable[[date], str]:
@@ -105,20 +123,24 @@ def _meridiem() -> Callable[[date], str]:
     return meridiem
 
 
-# Each builds its part at compile time, in the language then active (the names).
+# Format characters that are a field of the value, as `str.format` prints it ({0}: the value).
+_FIELDS: dict[str, str] = {
+    "d": "{0.day:02d}",
+    "j": "{0.day}",
+    "m": "{0.month:02d}",
+    "n": "{0.month}",
+    "Y": "{0.year:04d}",
+    "G": "{0.hour}",
+    "H": "{0.hour:02d}",
+    "i": "{0.minute:02d}",
+    "s": "{0.second:02d}",
+}
+# Format characters computed from the value; each builds its function when a format is
+# compiled, in the language then active (the names).
 _PARTS: dict[str, Callable[[], Callable[[date], str]]] = {
-    "d": lambda: lambda value: f"{value.day:02d}",
-    "j": lambda: lambda value: str(value.day),
-    "m": lambda: lambda value: f"{value.month:02d}",
-    "n": lambda: lambda value: str(value.month),
     "y": lambda: lambda value: f"{value.year % 100:02d}",
-    "Y": lambda: lambda value: f"{value.year:04d}",
     "F": lambda: _names(MONTHS),
     "N": lambda: _names(MONTHS_AP),
     "M": lambda: _names({number: str(name).title() for number, name in MONTHS_3.items()}),
-    "G": lambda: lambda value: str(value.hour),
-    "H": lambda: lambda value: f"{value.hour:02d}",
-    "i": lambda: lambda value: f"{value.minute:02d}",
-    "s": lambda: lambda value: f"{value.second:02d}",
     "P": _meridiem,
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -84,10 +85,10 @@ class _CategoryTexts:
 _texts: dict[tuple, tuple[Category, _CategoryTexts]] = {}
 
 
-def _category_texts(category: Category, fields) -> _CategoryTexts:
-    """The category's texts in the active language, translated once per process (a page
-    prints a few hundred labels of some twenty categories)."""
-    key = (category.key, translation.get_language(), tuple(f.name for f in fields))
+def _category_texts(category: Category, fields, language: str | None) -> _CategoryTexts:
+    """The category's texts in `language`, the active one, translated once per process (a
+    page prints a few hundred labels of some twenty categories)."""
+    key = (category.key, language, tuple(f.name for f in fields))
     cached = _texts.get(key)
     if cached is None or cached[0] is not category:  # a category registered anew: anew
         provided = [str(f.label) for f in fields if f.name in category.provided]
@@ -127,28 +128,30 @@ class CategoryView:
     notes: CategoryNotes
     page: int
     pages: int
+    # The active language and `centre.display.display_formatter()`, looked up once per page
+    # by the caller (None: looked up here).
+    language: str | None = field(default=None, repr=False, compare=False)
+    display: Callable[[Any], str] | None = field(default=None, repr=False, compare=False)
     label: str = field(init=False)
     labels: tuple[str, ...] = field(init=False)
     # The rows as the page prints them, escaped: a table's <tr>s, or a <dl> per row.
     rows_html: SafeString = field(init=False)
     provided_labels: str = field(init=False)
-    source: str = field(init=False)
-    retention: str = field(init=False)
 
     def __post_init__(self) -> None:
-        texts = _category_texts(self.category, self.data.fields)
+        if self.display is None:
+            self.language, self.display = translation.get_language(), display_formatter()
+        texts = _category_texts(self.category, self.data.fields, self.language)
         self.label = texts.label
         self.labels = texts.labels
         self.rows_html = self._rows_html(texts)
         self.provided_labels = texts.provided_labels
-        self.source = str(self.notes.source)
-        self.retention = str(self.notes.retention)
 
     def _rows_html(self, texts: _CategoryTexts) -> SafeString:
         """The rows' markup, built here in one pass rather than by two nested template loops
         (a page of several categories holds hundreds of values): each value as the person
         reads it (a choice by its label, `centre.display`), escaped."""
-        display = display_formatter()
+        display = self.display
         as_table = self.as_table
         row_open, value_close, row_close = _TABLE_MARKUP if as_table else _BLOCK_MARKUP
         cells = [
@@ -174,6 +177,16 @@ class CategoryView:
     @property
     def category(self) -> Category:
         return self.data.category
+
+    # Where the category's data comes from and how long it is kept: printed by the page's
+    # shell only (`_body_shell`), in the language it is rendered in.
+    @property
+    def source(self) -> str:
+        return str(self.notes.source)
+
+    @property
+    def retention(self) -> str:
+        return str(self.notes.retention)
 
     @property
     def key(self) -> str:
@@ -429,10 +442,18 @@ def my_data_collect(
         subject, [(entry, (current - 1) * PAGE_SIZE) for entry, _t, _p, current in listed]
     )
     views: list[CategoryView] = []
+    language, display = translation.get_language(), display_formatter()
     for (entry, total, pages, current), rows in zip(listed, pages_rows, strict=True):
         data = CategoryData(category=entry, fields=entry.fields, rows=rows, total=total)
         views.append(
-            CategoryView(data=data, notes=category_notes(entry.key), page=current, pages=pages)
+            CategoryView(
+                data=data,
+                notes=category_notes(entry.key),
+                page=current,
+                pages=pages,
+                language=language,
+                display=display,
+            )
         )
 
     by_key = {view.key: view for view in views}

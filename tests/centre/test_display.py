@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.conf import settings
 from django.template.defaultfilters import date as date_filter
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
 
-from centre.display import display_value
+from centre.display import _formatter, display_value
 
 # Every hour and a spread of minutes, across a year (month names, DST changes in Brussels).
 MOMENTS = [
@@ -40,3 +40,20 @@ def test_the_format_follows_the_active_language():
     assert dutch == "14 maart 2026 12:00"
     assert english == "March 14, 2026, noon"  # AP style spells March out
     assert german == "14. März 2026"
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_every_format_character_and_braces_print_as_djangos_dateformat_prints_them(language):
+    # Every character the compiled formats print themselves, one left to Django (l: the
+    # weekday), an escaped one, and braces, which str.format would otherwise read.
+    format_string = r"{d}/j m n y Y F N M G H i s P l \Y {{}} \\"
+    with translation.override(language):
+        formatted = _formatter(format_string)
+        for moment in MOMENTS[::7]:
+            local = timezone.localtime(moment)
+            assert formatted(local) == dateformat.format(local, format_string)
+
+
+def test_a_naive_time_is_refused_as_django_refuses_it():
+    with pytest.raises(ValueError, match="naive"):
+        display_value(datetime(2026, 3, 14, 11, 0))
