@@ -56,4 +56,4 @@ def test_every_format_character_and_braces_print_as_djangos_dateformat_prints_th
 
 def test_a_naive_time_is_refused_as_django_refuses_it():
     with pytest.raises(ValueError, match="naive"):
-        display_value(datetime(2026, 3, 14, 11, 0))
+        display_value(datetime(2026, 3, 14, 11, 0))  # noqa: DTZ001

@@ -17,6 +17,7 @@ from django.utils import timezone
 from subjects.datamap import KeepReason, SubjectHold, datamap
 from subjects.models import (
     Application,
+    BrowsingEvent,
     ContactRequest,
     DataSubject,
     DeletionReceipt,
@@ -24,6 +25,7 @@ from subjects.models import (
     Order,
     OrderLine,
     PurposeCode,
+    SurveyResponse,
 )
 from subjects.services import (
     ErasureCause,
@@ -737,6 +739,36 @@ def test_a_batch_costs_the_same_statements_as_one_subject():
     many = _erase_counting_queries([person() for _ in range(8)])
 
     assert many == one
+
+
+def test_a_category_that_holds_nothing_on_the_batch_costs_no_statement_of_its_own():
+    people = DataSubjectFactory.create_batch(3)
+    SurveyResponseFactory(subject=people[1])
+    BrowsingEventFactory(subject=people[2])
+    bystander = DataSubjectFactory()
+    ApplicationFactory(subject=bystander)
+
+    with CaptureQueriesContext(connection) as queries:
+        summaries = subjects_erase(subject_ids=[p.pk for p in people], cause=CAUSE, now=NOW)
+
+    def own(table):  # the statements that read or delete rows of `table` itself
+        starts = tuple(
+            f'{verb}"{table}"' for verb in ("SELECT ", "DELETE FROM ", "WITH gone AS (DELETE FROM ")
+        )
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith(starts)]
+
+    # Applications: only looked for, in the statement that finds what the batch holds.
+    assert own("subjects_application") == []
+    # Survey responses and browsing events: walked and deleted.
+    assert own("subjects_surveyresponse")
+    assert own("subjects_browsingevent")
+    assert summaries[people[1].pk].categories["survey_responses"].deleted == 1
+    assert summaries[people[2].pk].categories["browsing_history"].deleted == 1
+    assert summaries[people[0].pk].categories["applications"].is_empty
+    assert not SurveyResponse.objects.exists()
+    assert not BrowsingEvent.objects.exists()
+    assert Application.objects.filter(subject=bystander).count() == 1
+    assert [summaries[p.pk].subject_deleted for p in people] == [True, True, True]
 
 
 def _person_with_everything_generated():
