@@ -437,3 +437,24 @@ def test_two_submissions_of_one_form_at_the_same_moment_make_one_request(monkeyp
     assert len(results) == 2
     assert len(set(results)) == 1
     assert RightsRequest.objects.count() == 1
+
+
+def test_a_timeline_holds_its_own_requests_trail_only_in_three_statements(
+    asked, dpo, django_assert_num_queries
+):
+    other = RightsRequestFactory(subject=DataSubjectFactory(), kind=Kind.ERASURE)
+    rights_request_note(rights_request=other, actor=dpo, text="Someone else's note.")
+    with django_assert_num_queries(3):
+        staff_view = rights_request_timeline(rights_request=asked)
+    person_view = rights_request_timeline(rights_request=asked, for_person=True)
+    others = rights_request_timeline(rights_request=other)
+
+    assert "Someone else's note." in [e.body for e in others]
+    assert "Someone else's note." not in [e.body for e in staff_view + person_view]
+    assert "Called the shop: unsure." not in [e.body for e in others]
+    # In the order things happened; the question both sides see, titled as the model says.
+    assert [e.at for e in staff_view] == sorted(e.at for e in staff_view)
+    question = next(e for e in person_view if e.kind == f"message-{RequestMessage.Kind.TO_PERSON}")
+    assert question.title == RequestMessage(kind=RequestMessage.Kind.TO_PERSON).get_kind_display()
+    assert question.actor == "VELUX Belgium"
+    assert any(e.actor == "dpo@velux.example" for e in staff_view)
