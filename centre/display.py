@@ -39,7 +39,7 @@ def _display(language: str | None) -> Callable[[Any, Any], str]:
     def display(value: Any, zone) -> str:
         kind = type(value)
         if kind is datetime:  # the most common value that is not text: checked first
-            if value.tzinfo is not None:
+            if value.utcoffset() is not None:  # aware, as Python and Django define it
                 return at_datetime(value.astimezone(zone))
             return at_datetime(timezone.localtime(value, zone))  # refuses a naive one
         if isinstance(value, Promise):  # a choice's label: translated once, not per comparison

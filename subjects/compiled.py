@@ -150,7 +150,9 @@ def statements_run(statements: Sequence[tuple[str, Sequence]]) -> list[list[tupl
                 cursor = psycopg.RawCursor(raw)
                 if fast_timestamps:
                     cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-                cursor.execute(_native(sql), params, prepare=True)
+                # Without parameters Django's cursor sends the SQL as it is, %% and all.
+                native = sql if params is None else _native(sql)
+                cursor.execute(native, params, prepare=True)
                 cursors.append(cursor)
         results = [cursor.fetchall() for cursor in cursors]
         for cursor in cursors:

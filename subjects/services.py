@@ -527,7 +527,7 @@ class _ErasureRun:
         """
         if not subject_ids:
             return
-        if self.holding is not None and category.key not in self.holding:
+        if self._holds_nothing(category, subject_ids):
             # Nothing about the batch: what walking it would conclude, without its 5 to 8
             # statements (no row kept, left or pointing at anything of the batch).
             self.walked.append(category.key)
@@ -543,9 +543,11 @@ class _ErasureRun:
         """Which of `categories` hold a row about any of `subject_ids` (`holding`), in one
         statement: an EXISTS of each category's rows (index lookups), joined by UNION ALL.
         Most categories hold nothing on most batches, and walking each cost 5 to 8 statements
-        (bench/erase.py). Rows are only taken away during the run, never added (the subjects
-        are locked, and a row linked to one waits for the lock), so what is empty now stays
-        empty for the subjects whose identity goes too, a subset of these."""
+        (bench/erase.py). A row linked to a subject is never added during the run (the
+        subjects are locked, and its insert waits for the lock), so a category that only
+        links stays empty for them, and for the subset whose identity goes; one that also
+        matches by address can gain a row linked to nobody (a sign-up with the address),
+        which `_holds_nothing` looks for again just before the category's turn."""
         if not subject_ids:
             self.holding = set()
             return
@@ -558,6 +560,14 @@ class _ErasureRun:
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             self.holding = {key for (key,) in cursor.fetchall()}
+
+    def _holds_nothing(self, category: Category, subject_ids: Sequence[int]) -> bool:
+        """Whether `category` holds no row about `subject_ids`, as `find_holding` found, for
+        a category found by address checked again now (one EXISTS): its rows linked to
+        nobody do not wait for the lock on the subjects, so one may have come since."""
+        if self.holding is None or category.key in self.holding:
+            return False
+        return not (category.match_email and self._rows(category, subject_ids).exists())
 
     def identity_settle(self, category: Category, subject_ids: list[int]) -> Array:
         """The people's own rows, first half: their keep rules (kept whole, or reduced to what
@@ -592,7 +602,7 @@ class _ErasureRun:
         for category in datamap.categories():
             if not (category.with_identity and category.subject_path):
                 continue
-            if self.holding is not None and category.key not in self.holding:
+            if self._holds_nothing(category, staying):
                 continue  # nothing about the batch, so nothing about those who stay
             counts = self._count_by_subject(category, self._rows_of(category, staying))
             for pk, count in counts:
