@@ -25,7 +25,9 @@ for, in turns:
 Printed: p50, p95 and p99 latency and throughput of each, the ratio of each page's p95 to the
 bare view's p95 in the same run, the targets (p95 < 150 ms, within 3x the bare view), and
 last one JSON line. The client runs on the same machine as gunicorn and takes part of its
-processors: the ratio, measured the same way for all, is the robust figure.
+processors: the ratio, measured the same way for all, is the robust figure. The CPU time each
+request cost the client, gunicorn's workers and PostgreSQL (read from /proc) is printed too:
+the page's own cost, without the queueing that 20 closed-loop clients add to its latency.
 """
 
 from __future__ import annotations
@@ -261,6 +263,38 @@ async def _load(
     return latencies, wall
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of `pids` so far (/proc/<pid>/stat), those gone counting 0."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (after the name's ")")
+    return total / _TICK
+
+
+def _processes(*, parent: int | None = None, name: str | None = None) -> list[int]:
+    """The processes whose parent is `parent` (gunicorn's workers), or named `name`
+    (PostgreSQL's backends, when the server runs on this machine)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        command, rest = stat.split("(", 1)[1].rsplit(")", 1)
+        if (parent is not None and int(rest.split()[1]) == parent) or command == name:
+            found.append(int(entry.name))
+    return found
+
+
 def _percentile(values: list[float], percent: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(percent / 100 * len(ordered)) - 1))
@@ -332,6 +366,9 @@ def main() -> None:
     }
     latencies: dict[str, list[float]] = {name: [] for name in targets}
     walls: dict[str, float] = dict.fromkeys(targets, 0.0)
+    # CPU seconds per page: this process (the client), gunicorn's workers, PostgreSQL's
+    # processes: what each page costs, whatever the queueing its latency also holds.
+    spent: dict[str, list[float]] = {name: [0.0, 0.0, 0.0] for name in targets}
     try:
         asyncio.run(_wait_until_up(base))
         per_round = max(1, args.requests // args.rounds)
@@ -346,8 +383,11 @@ def main() -> None:
                     marker=marker,
                 )
             )
+        workers = _processes(parent=server.pid)
+        postgres = _processes(name="postgres")
         for _round in range(args.rounds):
             for name, (path, marker) in targets.items():
+                before = (time.process_time(), _cpu_seconds(workers), _cpu_seconds(postgres))
                 measured, wall = asyncio.run(
                     _load(
                         base,
@@ -358,6 +398,9 @@ def main() -> None:
                         marker=marker,
                     )
                 )
+                after = (time.process_time(), _cpu_seconds(workers), _cpu_seconds(postgres))
+                for index, (start, end) in enumerate(zip(before, after, strict=True)):
+                    spent[name][index] += end - start
                 latencies[name] += measured
                 walls[name] += wall
     finally:
@@ -377,11 +420,15 @@ def main() -> None:
         f"of one with {args.rights_requests} requests ({os.cpu_count()} processors, shared with "
         "the client)"
     )
-    print(f"  {'':<11} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/bare':>9}")
+    print(
+        f"  {'':<11} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'p95/bare':>9}"
+        f"   CPU ms per request: {'client':>6} {'server':>6} {'PG':>5}"
+    )
     for name, measured in latencies.items():
         p50, p95, p99 = (_percentile(measured, p) * 1000 for p in (50, 95, 99))
         ratio = (p95 / 1000) / bare_p95
         throughput = len(measured) / walls[name]
+        client, server_cpu, database_cpu = (1000 * t / len(measured) for t in spent[name])
         figures[name] = {
             "p50_ms": round(p50, 1),
             "p95_ms": round(p95, 1),
@@ -389,8 +436,16 @@ def main() -> None:
             "requests_per_second": round(throughput, 1),
             "p95_ratio_to_bare": round(ratio, 2),
             "median_ms": round(statistics.median(measured) * 1000, 1),
+            "cpu_ms_per_request": {
+                "client": round(client, 2),
+                "server": round(server_cpu, 2),
+                "postgresql": round(database_cpu, 2),
+            },
         }
-        print(f"  {name:<11} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {throughput:>8.1f} {ratio:>8.2f}x")
+        print(
+            f"  {name:<11} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {throughput:>8.1f} {ratio:>8.2f}x"
+            f"   {'':>18} {client:>6.2f} {server_cpu:>6.2f} {database_cpu:>5.2f}"
+        )
     verdicts = {}
     for name in ("home page", "my data", "my requests", "one request"):
         p95 = figures[name]["p95_ms"]
