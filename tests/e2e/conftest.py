@@ -1,6 +1,7 @@
 """End-to-end tests: Debian's Chromium, driven by Playwright, against pytest-django's
 live_server. Skipped, with the reason, where no Chromium is installed."""
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -73,8 +74,16 @@ def page(browser):
 
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-# axe-core findings that fail a test (minor and moderate ones are reported, not failed).
+# axe-core findings that fail a test; minor and moderate ones are written to AXE_REPORT (one
+# JSON line per page checked, its findings of every impact), not failed.
 AXE_FAILING_IMPACTS = {"serious", "critical"}
+AXE_REPORT = SCREENSHOTS.parent / "axe-report.jsonl"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _axe_report_fresh():
+    """Each run writes its own report (git-ignored, like the screenshots)."""
+    AXE_REPORT.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -91,10 +100,17 @@ def check_page(axe):
 
     def check(page, screenshot: str | None = None) -> None:
         results = axe.run(page)
+        violations = results.response["violations"]
+        AXE_REPORT.parent.mkdir(parents=True, exist_ok=True)
+        with AXE_REPORT.open("a", encoding="utf-8") as report:
+            findings = [
+                {"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])} for v in violations
+            ]
+            report.write(json.dumps({"url": page.url, "findings": findings}) + "\n")
         failing = [
             f"{violation['id']} ({violation['impact']}): {violation['help']} "
             f"[{', '.join(str(node['target']) for node in violation['nodes'][:3])}]"
-            for violation in results.response["violations"]
+            for violation in violations
             if violation["impact"] in AXE_FAILING_IMPACTS
         ]
         assert failing == [], f"axe-core on {page.url}: {failing}"
