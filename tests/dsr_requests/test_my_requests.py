@@ -458,3 +458,75 @@ def test_a_timeline_holds_its_own_requests_trail_only_in_three_statements(
     assert question.title == RequestMessage(kind=RequestMessage.Kind.TO_PERSON).get_kind_display()
     assert question.actor == "VELUX Belgium"
     assert any(e.actor == "dpo@velux.example" for e in staff_view)
+
+
+def _orm_for_person(*, reference, subject_id, followed):
+    """`rights_request_for_person` as the ORM builds it (its oracle)."""
+    from dsr_requests.models import reference_normalise
+    from dsr_requests.selectors import rights_request_list_for_person
+
+    return (
+        rights_request_list_for_person(subject_id=subject_id, followed=followed)
+        .filter(reference=reference_normalise(reference))
+        .select_related("export")
+        .first()
+    )
+
+
+@pytest.mark.postgres
+def test_the_compiled_lookup_of_a_persons_request_gives_what_the_orm_gives(
+    django_assert_num_queries,
+):
+    from dsr_requests.models import RequestExport
+    from dsr_requests.selectors import rights_request_for_person
+
+    lotte, noor = DataSubjectFactory(), DataSubjectFactory()
+    own = RightsRequestFactory(subject=lotte, kind=Kind.ACCESS, details="100% %s $1")
+    exported = RightsRequestFactory(subject=lotte, kind=Kind.PORTABILITY)
+    RequestExport.objects.create(
+        rights_request=exported,
+        language="fr",
+        file=f"exports/{exported.reference}.zip",
+        released_at=dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC),
+        expires_at=dt.datetime(2026, 4, 5, 1, 30, tzinfo=dt.UTC),
+        download_nonce="d" * 32,
+        categories=[{"key": "orders", "rows": 2, "note": "100% %s"}],
+    )
+    by_link = RightsRequestFactory(subject=None, email="no.account@example.be")
+    others = RightsRequestFactory(subject=noor)
+    unconfirmed = RightsRequestFactory(subject=lotte, state=State.UNCONFIRMED)
+    cases = [
+        (own.reference, lotte.pk, []),
+        (own.reference.lower(), lotte.pk, [by_link.pk]),  # references are normalised
+        (exported.reference, lotte.pk, []),
+        (by_link.reference, None, [by_link.pk]),
+        (by_link.reference, lotte.pk, []),  # not followed: not theirs
+        (others.reference, lotte.pk, [by_link.pk]),  # someone else's: None
+        (others.reference, None, []),
+        (unconfirmed.reference, lotte.pk, []),  # not confirmed yet: None
+        ("VP-STAND-IN", lotte.pk, []),  # the stand-in reference finds nothing
+    ]
+    for reference, subject_id, followed in cases:
+        expected = _orm_for_person(reference=reference, subject_id=subject_id, followed=followed)
+        with django_assert_num_queries(1):
+            found = rights_request_for_person(
+                reference=reference, subject_id=subject_id, followed=followed
+            )
+        assert (found is None) == (expected is None), reference
+        if expected is None:
+            continue
+        fields = [f.attname for f in RightsRequest._meta.concrete_fields]
+        assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+        assert found.received_at.tzinfo == expected.received_at.tzinfo
+        assert not found._state.adding
+        assert found._state.db == "default"
+        with django_assert_num_queries(0):  # the export came with it, as with select_related
+            export = getattr(found, "export", None)
+        expected_export = getattr(expected, "export", None)
+        assert (export is None) == (expected_export is None)
+        if export is not None:
+            export_fields = [f.attname for f in RequestExport._meta.concrete_fields]
+            assert [getattr(export, f) for f in export_fields] == [
+                getattr(expected_export, f) for f in export_fields
+            ]
+            assert export.rights_request is found
